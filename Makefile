@@ -1,0 +1,55 @@
+# Colibri: `make run` starts the assistant, `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV := .venv/bin
+RASA := SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 $(VENV)/rasa
+
+.PHONY: help venv db train run test lint validate pytest test-core test-nlu lock clean
+
+help:
+	@echo "make run    start the assistant (chat page on http://localhost:8080)"
+	@echo "make test   lint, validate the data, train, run every test"
+	@echo "make train  train the model if the data or config changed"
+
+venv:
+	@scripts/bootstrap.sh
+
+db: venv
+	@$(VENV)/python -m actions.seed
+
+train: venv
+	@echo "==> Training (skipped by Rasa when data and config are unchanged)"
+	@$(RASA) train --num-threads 2
+
+run: venv db train
+	@scripts/run.sh
+
+lint: venv
+	@echo "==> ruff"
+	@$(VENV)/ruff check .
+
+validate: venv
+	@echo "==> rasa data validate (strict)"
+	@$(VENV)/python scripts/validate_data.py
+
+pytest: venv
+	@echo "==> pytest (actions, carrier, web page, end-to-end)"
+	@$(VENV)/python -m pytest
+
+test-core: venv
+	@echo "==> rasa test: test stories"
+	@$(RASA) test core --stories tests/stories --out results/core --fail-on-prediction-errors
+
+test-nlu: venv
+	@echo "==> rasa test nlu: held-out examples"
+	@$(RASA) test nlu --nlu tests/nlu/heldout.yml --out results/nlu
+	@$(VENV)/python scripts/nlu_floor.py results/nlu/intent_report.json
+
+test: lint validate train pytest test-core test-nlu
+	@echo "==> all tests passed"
+
+lock: venv
+	@{ echo "# Exact versions of every package, as tested (pip freeze). Regenerate with 'make lock'."; \
+	  $(VENV)/pip freeze --exclude-editable; } > constraints.txt
+
+clean:
+	rm -rf models results .pytest_cache .ruff_cache

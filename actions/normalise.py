@@ -1,0 +1,78 @@
+"""Turns what customers type into the contract's formats, or ``None``.
+
+Order numbers: ``co-100001``, ``CO 100001``, ``commande 100001`` -> ``CO100001``.
+E-mails are lower-cased; phone numbers become ``06 12 34 56 78``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+MAX_INPUT = 500  # longer values are not identifiers; never scan huge texts
+
+_ORDER_PREFIXED = re.compile(r"(?<![A-Za-z0-9])co[\s\-_.#°n]*(\d{6})(?!\d)", re.IGNORECASE | re.ASCII)
+_ORDER_BARE = re.compile(r"(?<![\d\w])(\d{6})(?![\d\w])", re.ASCII)
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", re.ASCII)
+_TRACKING = re.compile(r"(?<![A-Za-z0-9])([0-9A-Za-z]{2}\d{11})(?![A-Za-z0-9])", re.ASCII)
+_PHONE = re.compile(r"(?:\+33|0033|\b0)\s*\(?0?\)?[\s.\-]*([1-9](?:[\s.\-]*\d){8})\b", re.ASCII)
+
+
+def _clean(value: object) -> Optional[str]:
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not value or len(value) > MAX_INPUT:
+        return None
+    return value
+
+
+def order_id(value: object) -> Optional[str]:
+    """The order number in ``value`` as ``CO`` + 6 digits, if there is exactly one."""
+    text = _clean(value)
+    if text is None:
+        return None
+    found = {m for m in _ORDER_PREFIXED.findall(text)}
+    if not found:
+        found = set(_ORDER_BARE.findall(text))
+    if len(found) != 1:
+        return None
+    return f"CO{found.pop()}"
+
+
+def email(value: object) -> Optional[str]:
+    """The e-mail address in ``value``, lower-cased, if there is exactly one."""
+    text = _clean(value)
+    if text is None:
+        return None
+    found = {m.lower().rstrip(".") for m in _EMAIL.findall(text)}
+    if len(found) != 1:
+        return None
+    address = found.pop()
+    local, _, domain = address.partition("@")
+    if len(address) > 254 or len(local) > 64 or ".." in address or local.startswith("."):
+        return None
+    return address
+
+
+def tracking_number(value: object) -> Optional[str]:
+    """The Colissimo tracking number in ``value``, upper-cased."""
+    text = _clean(value)
+    if text is None:
+        return None
+    found = {m.upper() for m in _TRACKING.findall(text)}
+    if not found:  # "6A 1000 0000 001": typed with spaces
+        found = {m.upper() for m in _TRACKING.findall(text.replace(" ", ""))}
+    return found.pop() if len(found) == 1 else None
+
+
+def phone_number(value: object) -> Optional[str]:
+    """A French phone number as ``06 12 34 56 78``."""
+    text = _clean(value)
+    if text is None:
+        return None
+    match = _PHONE.search(text)
+    if not match:
+        return None
+    digits = "0" + re.sub(r"\D", "", match.group(1))
+    return " ".join(digits[i : i + 2] for i in range(0, 10, 2))

@@ -1,0 +1,233 @@
+"""« Où est mon colis ? »: the order tracking form and its answer.
+
+The form asks for the order number and the e-mail used for the order and only
+discloses the order once both belong to the same customer. After the allowed
+number of failed checks it stops asking and hands over to an advisor. A
+tracking number alone gives the carrier's status, nothing personal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import normalise, shop, wording
+from actions.carrier import CarrierClient, CarrierUnavailable, ParcelStatus
+from actions.guard import apologise_on_failure
+from actions.settings import Settings
+from actions.tickets import open_ticket
+
+logger = logging.getLogger(__name__)
+
+FORM = "order_tracking_form"
+
+
+def _failures(tracker: Tracker) -> int:
+    return int(tracker.get_slot("failed_checks") or 0)
+
+
+async def fetch_parcel(tracking_number: str) -> Optional[ParcelStatus]:
+    """The carrier's status, fetched off the event loop (raises ``CarrierUnavailable``)."""
+    return await asyncio.get_running_loop().run_in_executor(
+        None, CarrierClient().get_status, tracking_number
+    )
+
+
+class ValidateOrderTrackingForm(FormValidationAction):
+    """Checks each value, then the order/e-mail pair once per turn."""
+
+    def name(self) -> str:
+        return "validate_order_tracking_form"
+
+    async def required_slots(self, domain_slots: List[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[str]:
+        """Nothing more to ask with a tracking number alone or after too many failures."""
+        if tracker.get_slot("tracking_number") and not tracker.get_slot("order_id"):
+            return []
+        if _failures(tracker) >= Settings.from_env().max_failed_checks:
+            return []
+        return domain_slots
+
+    def _reject(self, dispatcher: CollectingDispatcher, tracker: Tracker, response: str,
+                slot: str, **values: Any) -> Dict[str, Any]:
+        """Says why a value was refused and counts one failed check."""
+        dispatcher.utter_message(response=response, **values)
+        return {slot: None, "failed_checks": float(_failures(tracker) + 1)}
+
+    def validate_order_id(self, value: Any, dispatcher: CollectingDispatcher,
+                          tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
+        """A well-formed order number that the order system knows."""
+        number = normalise.order_id(value)
+        if number is None:
+            if normalise.tracking_number(tracker.latest_message.get("text")):
+                return {"order_id": None}  # a tracking number: answered from the carrier
+            return self._reject(dispatcher, tracker, "utter_invalid_order_id", "order_id")
+        if not shop.order_exists(number):
+            return self._reject(dispatcher, tracker, "utter_unknown_order", "order_id",
+                                order_id=number)
+        return {"order_id": number}
+
+    def validate_email(self, value: Any, dispatcher: CollectingDispatcher,
+                       tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
+        """A well-formed e-mail address (ownership is checked once both are known)."""
+        address = normalise.email(value)
+        if address is None:
+            return self._reject(dispatcher, tracker, "utter_invalid_email", "email")
+        return {"email": address}
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[Dict[str, Any]]:
+        """Validates the values, then whether the order belongs to the e-mail's owner."""
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        number, address = tracker.slots.get("order_id"), tracker.slots.get("email")
+        if not number or not address or tracker.slots.get("verified_order") == number:
+            return events
+        if shop.verify_owner(number, address) is shop.Ownership.VERIFIED:
+            events.append(SlotSet("verified_order", number))
+        else:
+            dispatcher.utter_message(response="utter_email_mismatch", order_id=number)
+            failures = float(_failures(tracker) + 1)
+            events += [SlotSet("email", None), SlotSet("failed_checks", failures)]
+            tracker.slots.update({"email": None, "failed_checks": failures})
+        return events
+
+    @apologise_on_failure(SlotSet("requested_slot", None))
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[str, Any]]:
+        return await super().run(dispatcher, tracker, domain)
+
+
+def _order_values(order: shop.OrderView) -> Dict[str, str]:
+    """The order's facts, worded for the responses' {placeholders}."""
+    values = {
+        "order_id": order.number,
+        "first_name": order.first_name,
+        "items": wording.items(order.items),
+        "total": wording.euros(order.total),
+        "carrier": order.carrier or "notre transporteur",
+        "tracking_number": order.tracking_number or "",
+        "incident": order.incident or "",
+    }
+    for field in ("shipped_at", "expected_delivery", "delivered_at"):
+        moment = getattr(order, field)
+        values[field] = wording.day(moment) if moment else ""
+    return values
+
+
+class ActionTrackOrder(Action):
+    """Answers with the customer's own order, or the parcel's carrier status."""
+
+    def name(self) -> str:
+        return "action_track_order"
+
+    @apologise_on_failure(SlotSet("order_id", None), SlotSet("tracking_number", None))
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        number = tracker.get_slot("order_id")
+        reset = [SlotSet("order_id", None), SlotSet("tracking_number", None)]
+        if number and tracker.get_slot("verified_order") == number:
+            status = await self._answer_order(dispatcher, number)
+        elif tracker.get_slot("tracking_number") and not number:
+            status = await self._answer_parcel(dispatcher, tracker.get_slot("tracking_number"))
+        elif _failures(tracker) >= Settings.from_env().max_failed_checks:
+            ticket = open_ticket(tracker, kind="handoff", reason="identity_check_failed")
+            dispatcher.utter_message(response="utter_checks_failed_handoff", ticket=ticket)
+            status = "not_verified"
+            reset.append(SlotSet("email", None))
+        else:
+            status = "unavailable"  # the form stopped on an error it already apologised for
+        return [*reset, SlotSet("order_status", status)]
+
+    async def _answer_order(self, dispatcher: CollectingDispatcher, number: str) -> str:
+        order = shop.find_order(number)
+        if order is None:
+            dispatcher.utter_message(response="utter_unknown_order", order_id=number)
+            return "unavailable"
+        values = _order_values(order)
+        if order.status == "preparing":
+            dispatcher.utter_message(response="utter_order_preparing", **values)
+            return "preparing"
+        if order.status == "cancelled":
+            dispatcher.utter_message(response="utter_order_cancelled", **values)
+            return "cancelled"
+        if order.status == "delivered":
+            dispatcher.utter_message(response="utter_order_delivered", **values)
+            dispatcher.utter_message(response="utter_ask_parcel_received")
+            return "delivered"
+        delayed = bool(order.incident)
+        dispatcher.utter_message(
+            response="utter_order_delayed" if delayed else "utter_order_shipped", **values
+        )
+        await self._carrier_update(dispatcher, order)
+        return "delayed" if delayed else "shipped"
+
+    async def _carrier_update(self, dispatcher: CollectingDispatcher, order: shop.OrderView) -> None:
+        """Adds the carrier's live status, or says it is unavailable."""
+        if not order.tracking_number:
+            return
+        try:
+            parcel = await fetch_parcel(order.tracking_number)
+        except CarrierUnavailable:
+            dispatcher.utter_message(response="utter_carrier_unavailable",
+                                     carrier=order.carrier or "le transporteur")
+            return
+        if parcel is not None:
+            dispatcher.utter_message(response="utter_carrier_update", **_parcel_values(parcel),
+                                     carrier=order.carrier or "le transporteur")
+
+    async def _answer_parcel(self, dispatcher: CollectingDispatcher, value: str) -> str:
+        tracking = normalise.tracking_number(value)
+        try:
+            parcel = await fetch_parcel(tracking) if tracking else None
+        except CarrierUnavailable:
+            dispatcher.utter_message(response="utter_parcel_unavailable", tracking_number=tracking)
+            return "unavailable"
+        if parcel is None:
+            dispatcher.utter_message(response="utter_parcel_unknown",
+                                     tracking_number=tracking or str(value)[:20])
+            return "unavailable"
+        dispatcher.utter_message(response="utter_parcel_status", **_parcel_values(parcel))
+        return "parcel_only"
+
+
+def _parcel_values(parcel: ParcelStatus) -> Dict[str, str]:
+    when = wording.day_and_time(parcel.event_date) if parcel.event_date else "récemment"
+    return {"tracking_number": parcel.tracking_number, "label": parcel.label, "when": when}
+
+
+class ActionOpenInvestigation(Action):
+    """A delivered parcel did not arrive: open an investigation ticket."""
+
+    def name(self) -> str:
+        return "action_open_investigation"
+
+    @apologise_on_failure()
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        number = tracker.get_slot("verified_order")
+        ticket = open_ticket(tracker, kind="investigation", reason="parcel_not_received",
+                             order_number=number)
+        dispatcher.utter_message(response="utter_investigation_opened", ticket=ticket,
+                                 order_id=number or "")
+        return []
+
+
+class ActionClearOrderRequest(Action):
+    """Leaves the tracking request cleanly (after « stop »): nothing half-done remains."""
+
+    def name(self) -> str:
+        return "action_clear_order_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        events = [SlotSet("order_id", None), SlotSet("tracking_number", None),
+                  SlotSet("requested_slot", None)]
+        if tracker.get_slot("verified_order") is None:
+            events.append(SlotSet("email", None))  # an unverified address is not kept
+        return events

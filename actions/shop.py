@@ -1,0 +1,92 @@
+"""Reads the shop's order system: orders as plain, detached views.
+
+Identity rule of the contract: an order's details are only for the customer
+whose e-mail address matches the order's (``verify_owner``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from typing import Optional, Tuple
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from actions.db import session_scope
+from actions.models import Order
+
+
+class Ownership(Enum):
+    """Outcome of checking an order number against an e-mail address."""
+
+    VERIFIED = "verified"
+    UNKNOWN_ORDER = "unknown_order"
+    MISMATCH = "mismatch"
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """What the assistant may say about one order, once the owner is verified."""
+
+    number: str
+    first_name: str
+    status: str
+    items: Tuple[str, ...]
+    total: Decimal
+    ordered_at: date
+    shipped_at: Optional[date]
+    expected_delivery: Optional[date]
+    delivered_at: Optional[date]
+    carrier: Optional[str]
+    tracking_number: Optional[str]
+    incident: Optional[str]
+
+
+def _view(order: Order) -> OrderView:
+    return OrderView(
+        number=order.number,
+        first_name=order.customer.first_name,
+        status=order.status,
+        items=tuple(item.product_name for item in order.items),
+        total=sum((item.unit_price * item.quantity for item in order.items), Decimal("0")),
+        ordered_at=order.ordered_at,
+        shipped_at=order.shipped_at,
+        expected_delivery=order.expected_delivery,
+        delivered_at=order.delivered_at,
+        carrier=order.carrier,
+        tracking_number=order.tracking_number,
+        incident=order.incident,
+    )
+
+
+def order_exists(number: str) -> bool:
+    """Whether the order system knows ``number`` (says nothing about its owner)."""
+    with session_scope() as session:
+        return session.execute(select(Order.id).where(Order.number == number)).first() is not None
+
+
+def verify_owner(number: str, email: str) -> Ownership:
+    """Checks that ``email`` is the address of the customer who placed ``number``."""
+    with session_scope() as session:
+        order = session.execute(
+            select(Order).options(selectinload(Order.customer)).where(Order.number == number)
+        ).scalar_one_or_none()
+        if order is None:
+            return Ownership.UNKNOWN_ORDER
+        if order.customer.email.lower() != email.lower():
+            return Ownership.MISMATCH
+        return Ownership.VERIFIED
+
+
+def find_order(number: str) -> Optional[OrderView]:
+    """The order ``number`` with its items and customer's first name, or ``None``."""
+    with session_scope() as session:
+        order = session.execute(
+            select(Order)
+            .options(selectinload(Order.items), selectinload(Order.customer))
+            .where(Order.number == number)
+        ).scalar_one_or_none()
+        return _view(order) if order else None

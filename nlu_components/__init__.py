@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components for Colibri (only where Rasa has none)."""

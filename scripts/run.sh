@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Starts the whole assistant on embedded defaults: carrier simulator, action
+# server, Rasa server and the chat page. Ctrl-C stops every process it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p var
+
+export RASA_PORT="${RASA_PORT:-5005}" ACTION_PORT="${ACTION_PORT:-5055}" WEB_PORT="${WEB_PORT:-8080}"
+export CARRIER_SIM_PORT="${CARRIER_SIM_PORT:-8091}"
+export CARRIER_API_URL="${CARRIER_API_URL:-http://127.0.0.1:${CARRIER_SIM_PORT}}"
+export CARRIER_API_KEY="${CARRIER_API_KEY:-dev-key}"
+if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
+  [ -f var/rasa-auth-token ] || .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))' > var/rasa-auth-token
+  RASA_AUTH_TOKEN=$(cat var/rasa-auth-token)
+fi
+export RASA_AUTH_TOKEN SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  echo; echo "==> Stopping Colibri"
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop_all INT TERM EXIT
+
+wait_for() {  # wait_for NAME URL SECONDS
+  for _ in $(seq "$3"); do
+    curl -fs -o /dev/null "$2" && return 0
+    sleep 1
+  done
+  echo "!! $1 did not start within $3 s (see its log above)" >&2; exit 1
+}
+
+if [ "$CARRIER_API_URL" = "http://127.0.0.1:${CARRIER_SIM_PORT}" ]; then
+  echo "==> Carrier simulator (La Poste Suivi v2) on :$CARRIER_SIM_PORT"
+  .venv/bin/python -m simulators.laposte --host 127.0.0.1 --port "$CARRIER_SIM_PORT" --key "$CARRIER_API_KEY" &
+  pids+=($!)
+fi
+
+echo "==> Action server on :$ACTION_PORT"
+.venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" &
+pids+=($!)
+wait_for "action server" "http://127.0.0.1:$ACTION_PORT/health" 60
+
+echo "==> Rasa server on :$RASA_PORT (loading the model)"
+.venv/bin/rasa run --model models --enable-api --auth-token "$RASA_AUTH_TOKEN" \
+  --port "$RASA_PORT" --endpoints endpoints.yml --credentials credentials.yml \
+  --cors "http://localhost:$WEB_PORT" "http://127.0.0.1:$WEB_PORT" &
+pids+=($!)
+wait_for "Rasa server" "http://127.0.0.1:$RASA_PORT/status?token=$RASA_AUTH_TOKEN" 180
+
+echo "==> Chat page on :$WEB_PORT"
+.venv/bin/python web/server.py --host 127.0.0.1 --port "$WEB_PORT" &
+pids+=($!)
+wait_for "chat page" "http://127.0.0.1:$WEB_PORT/" 20
+
+cat <<INFO
+
+  Colibri is running.
+    Chat page        http://localhost:$WEB_PORT/
+    Rasa REST        http://localhost:$RASA_PORT/webhooks/rest/webhook
+    Rasa HTTP API    http://localhost:$RASA_PORT/  (token in var/rasa-auth-token)
+    Action server    http://localhost:$ACTION_PORT/health
+  Press Ctrl-C to stop.
+
+INFO
+wait -n "${pids[@]}"

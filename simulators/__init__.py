@@ -1,0 +1,1 @@
+"""Local stand-ins for the third-party services Colibri calls."""

@@ -1,0 +1,66 @@
+"""Shared fixtures: the shop's database, seeded with the contract's demo data.
+
+``shop_db`` runs each test on SQLite and on PostgreSQL (127.0.0.1:5432, or
+``TEST_POSTGRES_URL``). Without a PostgreSQL server the PostgreSQL runs are
+skipped with the reason, except under ``CI=true`` where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+
+from actions import db
+from actions.seed import seed
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def require_service(name: str, error: Exception) -> None:
+    """Skips the test when a service is absent; under CI=true, fails it instead."""
+    message = f"{name} is not reachable ({type(error).__name__}: {error})"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message}; CI requires it", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session; its URL."""
+    admin = create_engine(POSTGRES_URL, future=True, isolation_level="AUTOCOMMIT")
+    name = f"colibri_test_{uuid.uuid4().hex[:8]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # noqa: BLE001 - any connection failure means "absent"
+        admin.dispose()
+        require_service(f"PostgreSQL at {POSTGRES_URL}", error)
+    url = make_url(POSTGRES_URL).set(database=name)
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _fresh_engine(url: str) -> Engine:
+    engine = db.make_engine(url)
+    seed(engine, reset=True)
+    return engine
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shop_db(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
+    """The shop's database with the demo data; the actions use it."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'shop.db'}"
+    else:
+        url = request.getfixturevalue("postgres_server")
+    engine = _fresh_engine(url)
+    db.use_engine(engine)
+    yield engine
+    engine.dispose()
