@@ -1,0 +1,135 @@
+"""Real processes for end-to-end tests: the action server and the Rasa server.
+
+They run on free loopback ports with their own SQLite shop database and tracker
+store, and the La Poste simulator as the carrier. The trained model is the
+newest one in ``models/`` (``make train``).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, Iterator, List
+
+import pytest
+import requests
+
+from actions import db
+from actions.seed import seed
+from simulators.laposte import start_in_thread
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA = str(Path(sys.executable).with_name("rasa"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} not up after {seconds} s:\n{log.read_text()[-3000:]}")
+
+
+def newest_model() -> Path:
+    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        message = "no trained model in models/: run `make train` first"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return models[-1]
+
+
+@dataclass
+class Assistant:
+    """The running assistant, as a customer and an operator reach it."""
+
+    rasa_url: str
+    token: str
+    shop_url: str
+    logs: Dict[str, Path] = field(default_factory=dict)
+
+    def conversation(self) -> Callable[[str], List[dict]]:
+        """A new customer on the REST channel: ``say(text)`` returns the bot's messages."""
+        sender = f"e2e-{uuid.uuid4().hex[:10]}"
+
+        def say(text: str) -> List[dict]:
+            response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook",
+                                     json={"sender": sender, "message": text}, timeout=30)
+            assert response.status_code == 200, response.text[:500]
+            return response.json()
+
+        say.sender = sender  # type: ignore[attr-defined]
+        return say
+
+    def tracker(self, sender: str) -> dict:
+        response = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker",
+                                params={"token": self.token}, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    """Starts the carrier simulator, the action server and the Rasa server."""
+    model = newest_model()
+    work = tmp_path_factory.mktemp("assistant")
+    shop_url = f"sqlite:///{work / 'shop.db'}"
+    engine = db.make_engine(shop_url)
+    seed(engine)
+    engine.dispose()
+    carrier, carrier_url = start_in_thread(port=0, key="e2e-key")
+    action_port, rasa_port, token = free_port(), free_port(), uuid.uuid4().hex
+    (work / "endpoints.yml").write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{work / "tracker.db"}"\n',
+        encoding="utf-8",
+    )
+    env = {**os.environ, "DATABASE_URL": shop_url, "CARRIER_API_URL": carrier_url,
+           "CARRIER_API_KEY": "e2e-key", "CARRIER_TIMEOUT": "2", "CARRIER_RETRIES": "1",
+           "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    processes: List[subprocess.Popen] = []
+    logs = {"actions": work / "actions.log", "rasa": work / "rasa.log"}
+
+    def start(args: List[str], log: Path) -> subprocess.Popen:
+        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log.open("w"),
+                                   stderr=subprocess.STDOUT)
+        processes.append(process)
+        return process
+
+    try:
+        actions = start([RASA, "run", "actions", "--actions", "actions", "--port", str(action_port)],
+                        logs["actions"])
+        wait_until_up(f"http://127.0.0.1:{action_port}/health", actions, logs["actions"], 90)
+        rasa = start([RASA, "run", "--model", str(model), "--port", str(rasa_port), "--enable-api",
+                      "--auth-token", token, "--endpoints", str(work / "endpoints.yml"),
+                      "--credentials", str(ROOT / "credentials.yml")], logs["rasa"])
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/status?token={token}", rasa, logs["rasa"], 240)
+        yield Assistant(f"http://127.0.0.1:{rasa_port}", token, shop_url, logs)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        carrier.stop()
