@@ -7,7 +7,6 @@ stamp=".venv/.installed-$(cat requirements.txt requirements-dev.txt constraints.
 python=$(scripts/find_python.sh)
 echo "==> Building .venv with $python ($("$python" --version))"
 [ -x .venv/bin/python ] || "$python" -m venv .venv
-.venv/bin/python -m pip install --upgrade "pip>=23.3,<25" wheel
 echo "==> Installing Rasa and the project's requirements (a few minutes the first time)"
 .venv/bin/python -m pip install -r requirements-dev.txt -c constraints.txt
 rm -f .venv/.installed-*

@@ -297,7 +297,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         self.server.answer(self)
 
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_GET  # 405, after the faults
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_GET  # noqa: N815 - http.server names; 405 after the faults
 
     def send_json(self, status: int, body: Any) -> None:
         self.send_raw(status, json.dumps(body, ensure_ascii=False).encode("utf-8"))
