@@ -1,7 +1,7 @@
 # Colibri: `make run` starts the assistant, `make test` runs the whole suite.
 SHELL := /bin/bash
 VENV := .venv/bin
-RASA := SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 $(VENV)/rasa
+RASA := SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore::DeprecationWarning $(VENV)/rasa
 
 .PHONY: help venv db train run test lint validate pytest test-core test-nlu lock clean
 

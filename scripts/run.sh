@@ -13,7 +13,7 @@ if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
   [ -f var/rasa-auth-token ] || .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))' > var/rasa-auth-token
   RASA_AUTH_TOKEN=$(cat var/rasa-auth-token)
 fi
-export RASA_AUTH_TOKEN SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2
+export RASA_AUTH_TOKEN SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS="ignore::DeprecationWarning"
 
 pids=()
 stop_all() {
