@@ -14,7 +14,7 @@ venv:
 	@scripts/bootstrap.sh
 
 db: venv
-	@$(VENV)/python -m actions.seed
+	@$(VENV)/python -m actions.seed --reset-if-outdated
 
 train: venv
 	@echo "==> Training (skipped by Rasa when data and config are unchanged)"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Optional
 
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -86,17 +86,23 @@ class OrderItem(Base):
 
 
 class Return(Base):
-    """A return (RMA) in the returns system."""
+    """A return (RMA) in the returns system: at most one per order line."""
 
     __tablename__ = "returns"
 
     id = Column(Integer, primary_key=True)
-    number = Column(String(10), nullable=False, unique=True, index=True)
+    # RET- + (100000 + id), set right after the insert
+    number = Column(String(10), unique=True, index=True)
     order_id = Column(ForeignKey("orders.id"), nullable=False, index=True)
-    item_id = Column(ForeignKey("order_items.id"), nullable=False)
+    item_id = Column(ForeignKey("order_items.id"), nullable=False, unique=True)
     # registered | received | refunded
     status = Column(String(20), nullable=False)
+    # wrong_size | not_as_described | damaged | changed_mind | wrong_item
     reason = Column(String(40), nullable=False)
+    opened = Column(Boolean)
+    intact = Column(Boolean)
+    free_return = Column(Boolean, nullable=False, default=False)
+    priority = Column(Boolean, nullable=False, default=False)
     created_at = Column(Date, nullable=False)
     received_at = Column(Date)
     refund_amount = Column(Euros)

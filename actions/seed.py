@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -76,6 +76,19 @@ def demo_rows(today: date) -> list:
     return [camille, lucas, emma, *orders, *returns]
 
 
+def schema_is_current(engine: Engine) -> bool:
+    """Whether every table and column of the models exists in the database."""
+    inspector = inspect(engine)
+    existing = set(inspector.get_table_names())
+    for table in Base.metadata.sorted_tables:
+        if table.name not in existing:
+            return not existing  # an empty database is fine: seeding creates everything
+        columns = {column["name"] for column in inspector.get_columns(table.name)}
+        if not set(table.columns.keys()) <= columns:
+            return False
+    return True
+
+
 def seed(engine: Engine, today: Optional[date] = None, reset: bool = False) -> bool:
     """Creates the tables and inserts the demo data if the shop is empty.
 
@@ -95,8 +108,14 @@ def main() -> None:
     """Command line: ``python -m actions.seed [--reset]``."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reset", action="store_true", help="drop and recreate every table")
+    parser.add_argument("--reset-if-outdated", action="store_true",
+                        help="recreate the demo database when its tables are older than the code")
     args = parser.parse_args()
-    inserted = seed(db.get_engine(), reset=args.reset)
+    reset = args.reset
+    if args.reset_if_outdated and not schema_is_current(db.get_engine()):
+        print("the demo database is older than the code: recreating it with the demo data")
+        reset = True
+    inserted = seed(db.get_engine(), reset=reset)
     url = db.get_engine().url.render_as_string(hide_password=True)
     print(f"demo data {'inserted' if inserted else 'already present'} in {url}")
 

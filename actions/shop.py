@@ -1,4 +1,5 @@
-"""Reads the shop's order system: orders as plain, detached views.
+"""The shop's order system: orders as plain, detached views, and the changes
+Colibri may make before shipping (cancellation, delivery address).
 
 Identity rule of the contract: an order's details are only for the customer
 whose e-mail address matches the order's (``verify_owner``).
@@ -6,13 +7,14 @@ whose e-mail address matches the order's (``verify_owner``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import Enum
 from typing import Optional, Tuple
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from actions.db import session_scope
@@ -90,3 +92,48 @@ def find_order(number: str) -> Optional[OrderView]:
             .where(Order.number == number)
         ).scalar_one_or_none()
         return _view(order) if order else None
+
+
+class ChangeOutcome(Enum):
+    """Result of a change asked on an order."""
+
+    DONE = "done"
+    UNKNOWN_ORDER = "unknown_order"
+    ALREADY_SHIPPED = "already_shipped"  # shipped, in transit or delivered
+    ALREADY_CANCELLED = "already_cancelled"
+
+
+_CHANGEABLE = "preparing"  # only an order not yet shipped can be changed
+
+
+def _change(number: str, **values: str) -> ChangeOutcome:
+    """Applies ``values`` to the order if it is still being prepared, atomically."""
+    with session_scope() as session:
+        changed = session.execute(
+            update(Order).where(Order.number == number, Order.status == _CHANGEABLE).values(**values)
+        ).rowcount
+        if changed:
+            return ChangeOutcome.DONE
+        status = session.execute(select(Order.status).where(Order.number == number)).scalar_one_or_none()
+    if status is None:
+        return ChangeOutcome.UNKNOWN_ORDER
+    return ChangeOutcome.ALREADY_CANCELLED if status == "cancelled" else ChangeOutcome.ALREADY_SHIPPED
+
+
+def cancel_order(number: str) -> ChangeOutcome:
+    """Cancels an order that has not left the warehouse."""
+    return _change(number, status="cancelled")
+
+
+POSTCODE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-8])\d{3}$", re.ASCII)
+
+
+def change_address(number: str, street: str, postcode: str, city: str) -> ChangeOutcome:
+    """Sets a new delivery address on an order not yet shipped.
+
+    Raises ``ValueError`` when a part is malformed (the form validates before).
+    """
+    street, city = street.strip(), city.strip()
+    if not (3 <= len(street) <= 200) or not POSTCODE.match(postcode) or not (1 <= len(city) <= 100):
+        raise ValueError("malformed address")
+    return _change(number, shipping_street=street, shipping_postcode=postcode, shipping_city=city)
