@@ -15,6 +15,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+import actions.account_models  # noqa: F401 - registers the account tables for create_all/drop_all
 from actions import db
 from actions.models import Base, Customer, Order, OrderItem, Return
 
