@@ -12,7 +12,8 @@ from typing import Optional
 MAX_INPUT = 500  # longer values are not identifiers; never scan huge texts
 
 _ORDER_PREFIXED = re.compile(r"(?<![A-Za-z0-9])co[\s\-_.#°n]*(\d{6})(?!\d)", re.IGNORECASE | re.ASCII)
-_ORDER_BARE = re.compile(r"(?<![\d\w])(\d{6})(?![\d\w])", re.ASCII)
+_ORDER_BARE = re.compile(r"(?<![\d\w-])(\d{6})(?![\d\w])", re.ASCII)  # not RET-100001
+_RETURN = re.compile(r"(?<![A-Za-z0-9])ret[\s\-_]*(\d{6})(?!\d)", re.IGNORECASE | re.ASCII)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", re.ASCII)
 _TRACKING = re.compile(r"(?<![A-Za-z0-9])([0-9A-Za-z]{2}\d{11})(?![A-Za-z0-9])", re.ASCII)
 _PHONE = re.compile(r"(?:\+33|0033|\b0)\s*\(?0?\)?[\s.\-]*([1-9](?:[\s.\-]*\d){8})\b", re.ASCII)
@@ -38,6 +39,13 @@ def order_id(value: object) -> Optional[str]:
     if len(found) != 1:
         return None
     return f"CO{found.pop()}"
+
+
+def return_number(value: object) -> Optional[str]:
+    """The return number in ``value`` as ``RET-`` + 6 digits, if there is exactly one."""
+    text = _clean(value)
+    found = set(_RETURN.findall(text)) if text else set()
+    return f"RET-{found.pop()}" if len(found) == 1 else None
 
 
 def email(value: object) -> Optional[str]:

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from typing import Any, Dict, List, Optional
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -20,16 +20,12 @@ from rasa_sdk.types import DomainDict
 from actions import normalise, shop, wording
 from actions.carrier import CarrierClient, CarrierUnavailable, ParcelStatus
 from actions.guard import apologise_on_failure
-from actions.settings import Settings
+from actions.identity import OrderIdentityForm, handoff_if_unverified, verified_order
 from actions.tickets import open_ticket
 
 logger = logging.getLogger(__name__)
 
 FORM = "order_tracking_form"
-
-
-def _failures(tracker: Tracker) -> int:
-    return int(tracker.get_slot("failed_checks") or 0)
 
 
 async def fetch_parcel(tracking_number: str) -> Optional[ParcelStatus]:
@@ -39,68 +35,25 @@ async def fetch_parcel(tracking_number: str) -> Optional[ParcelStatus]:
     )
 
 
-class ValidateOrderTrackingForm(FormValidationAction):
-    """Checks each value, then the order/e-mail pair once per turn."""
+class ValidateOrderTrackingForm(OrderIdentityForm):
+    """The identity check, plus: a tracking number alone needs nothing more."""
 
     def name(self) -> str:
         return "validate_order_tracking_form"
 
     async def required_slots(self, domain_slots: List[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[str]:
-        """Nothing more to ask with a tracking number alone or after too many failures."""
         if tracker.get_slot("tracking_number") and not tracker.get_slot("order_id"):
             return []
-        if _failures(tracker) >= Settings.from_env().max_failed_checks:
-            return []
-        return domain_slots
-
-    def _reject(self, dispatcher: CollectingDispatcher, tracker: Tracker, response: str,
-                slot: str, **values: Any) -> Dict[str, Any]:
-        """Says why a value was refused and counts one failed check."""
-        dispatcher.utter_message(response=response, **values)
-        return {slot: None, "failed_checks": float(_failures(tracker) + 1)}
+        return await super().required_slots(domain_slots, dispatcher, tracker, domain)
 
     def validate_order_id(self, value: Any, dispatcher: CollectingDispatcher,
                           tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
-        """A well-formed order number that the order system knows."""
-        number = normalise.order_id(value)
-        if number is None:
-            if normalise.tracking_number(tracker.latest_message.get("text")):
-                return {"order_id": None}  # a tracking number: answered from the carrier
-            return self._reject(dispatcher, tracker, "utter_invalid_order_id", "order_id")
-        if not shop.order_exists(number):
-            return self._reject(dispatcher, tracker, "utter_unknown_order", "order_id",
-                                order_id=number)
-        return {"order_id": number}
-
-    def validate_email(self, value: Any, dispatcher: CollectingDispatcher,
-                       tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
-        """A well-formed e-mail address (ownership is checked once both are known)."""
-        address = normalise.email(value)
-        if address is None:
-            return self._reject(dispatcher, tracker, "utter_invalid_email", "email")
-        return {"email": address}
-
-    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                    domain: DomainDict) -> List[Dict[str, Any]]:
-        """Validates the values, then whether the order belongs to the e-mail's owner."""
-        events = await super().get_validation_events(dispatcher, tracker, domain)
-        number, address = tracker.slots.get("order_id"), tracker.slots.get("email")
-        if not number or not address or tracker.slots.get("verified_order") == number:
-            return events
-        if shop.verify_owner(number, address) is shop.Ownership.VERIFIED:
-            events.append(SlotSet("verified_order", number))
-        else:
-            dispatcher.utter_message(response="utter_email_mismatch", order_id=number)
-            failures = float(_failures(tracker) + 1)
-            events += [SlotSet("email", None), SlotSet("failed_checks", failures)]
-            tracker.slots.update({"email": None, "failed_checks": failures})
-        return events
-
-    @apologise_on_failure(SlotSet("requested_slot", None))
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[str, Any]]:
-        return await super().run(dispatcher, tracker, domain)
+        if normalise.order_id(value) is None and normalise.tracking_number(
+            tracker.latest_message.get("text")
+        ):
+            return {"order_id": None}  # a tracking number: answered from the carrier
+        return super().validate_order_id(value, dispatcher, tracker, domain)
 
 
 def _order_values(order: shop.OrderView) -> Dict[str, str]:
@@ -129,17 +82,15 @@ class ActionTrackOrder(Action):
     @apologise_on_failure(SlotSet("order_id", None), SlotSet("tracking_number", None))
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        number = tracker.get_slot("order_id")
+        number = verified_order(tracker)
         reset = [SlotSet("order_id", None), SlotSet("tracking_number", None)]
-        if number and tracker.get_slot("verified_order") == number:
+        if number:
             status = await self._answer_order(dispatcher, number)
-        elif tracker.get_slot("tracking_number") and not number:
+        elif tracker.get_slot("tracking_number") and not tracker.get_slot("order_id"):
             status = await self._answer_parcel(dispatcher, tracker.get_slot("tracking_number"))
-        elif _failures(tracker) >= Settings.from_env().max_failed_checks:
-            ticket = open_ticket(tracker, kind="handoff", reason="identity_check_failed")
-            dispatcher.utter_message(response="utter_checks_failed_handoff", ticket=ticket)
+        elif (handoff := handoff_if_unverified(dispatcher, tracker)) is not None:
             status = "not_verified"
-            reset.append(SlotSet("email", None))
+            reset += handoff
         else:
             status = "unavailable"  # the form stopped on an error it already apologised for
         return [*reset, SlotSet("order_status", status)]
