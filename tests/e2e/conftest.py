@@ -15,10 +15,12 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 import requests
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
 from actions import db
 from actions.seed import seed
@@ -79,6 +81,15 @@ class Assistant:
 
         say.sender = sender  # type: ignore[attr-defined]
         return say
+
+    def shop(self, statement: Any) -> Any:
+        """Reads the shop's database as it is now: the one scalar ``statement`` selects."""
+        engine = create_engine(self.shop_url, future=True)
+        try:
+            with Session(engine, future=True) as session:
+                return session.execute(statement).scalar_one()
+        finally:
+            engine.dispose()
 
     def tracker(self, sender: str) -> dict:
         response = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker",

@@ -9,34 +9,20 @@ import json
 import re
 
 import pytest
-from sqlalchemy import create_engine, func, select
-from sqlalchemy.orm import Session
+from chat_helpers import said
+from sqlalchemy import func, select
 
 from actions.models import Order, Ticket
 
 pytestmark = pytest.mark.e2e
 
 
-def said(messages: list) -> str:
-    """Everything the bot wrote, as one string."""
-    return "\n".join(m.get("text", "") for m in messages)
-
-
 def ticket(assistant, number: str) -> Ticket:
-    engine = create_engine(assistant.shop_url, future=True)
-    with Session(engine, future=True) as session:
-        found = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
-    engine.dispose()
-    return found
+    return assistant.shop(select(Ticket).where(Ticket.number == number))
 
 
 def counts(assistant) -> tuple[int, int]:
-    engine = create_engine(assistant.shop_url, future=True)
-    with Session(engine, future=True) as session:
-        result = (session.execute(select(func.count(Order.id))).scalar_one(),
-                  session.execute(select(func.count(Ticket.id))).scalar_one())
-    engine.dispose()
-    return result
+    return (assistant.shop(select(func.count(Order.id))), assistant.shop(select(func.count(Ticket.id))))
 
 
 def test_where_is_my_parcel_step_by_step(assistant):

@@ -7,24 +7,16 @@ runs last in this file (and after test_conversations.py, which tracks it).
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, select
-from sqlalchemy.orm import Session
+from chat_helpers import said
+from sqlalchemy import select
 
 from actions.models import Order
 
 pytestmark = pytest.mark.e2e
 
 
-def said(messages: list) -> str:
-    return "\n".join(m.get("text", "") for m in messages)
-
-
 def order_status(assistant, number: str) -> str:
-    engine = create_engine(assistant.shop_url, future=True)
-    with Session(engine, future=True) as session:
-        status = session.execute(select(Order.status).where(Order.number == number)).scalar_one()
-    engine.dispose()
-    return status
+    return assistant.shop(select(Order.status).where(Order.number == number))
 
 
 def test_refund_issued_from_a_return_number(assistant):
