@@ -17,6 +17,10 @@ from actions.guard import apologise_on_failure
 from actions.identity import OrderIdentityForm, handoff_if_unverified, verified_order
 
 CONFIRMING = "cancel_order"  # value of the awaiting_confirmation slot
+REFUSALS = {  # why an order cannot be cancelled -> what the customer reads
+    shop.ChangeOutcome.ALREADY_SHIPPED: "utter_cannot_cancel_shipped",
+    shop.ChangeOutcome.ALREADY_CANCELLED: "utter_already_cancelled",
+}
 
 
 class ValidateCancelOrderForm(OrderIdentityForm):
@@ -40,13 +44,12 @@ class ActionPrepareCancellation(Action):
         if order is None:
             events = handoff_if_unverified(dispatcher, tracker) or []
             return [*events, SlotSet("awaiting_confirmation", None)]
-        values = {"order_id": order.number, "items": wording.items(order.items),
-                  "total": wording.euros(order.total)}
-        if order.status == "preparing":
+        values = wording.order_facts(order)
+        outcome = shop.change_outcome(order.status)
+        if outcome is shop.ChangeOutcome.DONE:  # still in preparation: ask first
             dispatcher.utter_message(response="utter_confirm_cancellation", **values)
             return [SlotSet("awaiting_confirmation", CONFIRMING)]
-        response = "utter_already_cancelled" if order.status == "cancelled" else "utter_cannot_cancel_shipped"
-        dispatcher.utter_message(response=response, **values)
+        dispatcher.utter_message(response=REFUSALS[outcome], **values)
         return [SlotSet("awaiting_confirmation", None), SlotSet("order_id", None)]
 
 
@@ -62,14 +65,10 @@ class ActionCancelOrder(Action):
         number = verified_order(tracker)
         order = shop.find_order(number) if number else None
         outcome = shop.cancel_order(number) if order else shop.ChangeOutcome.UNKNOWN_ORDER
-        values = {"order_id": number or "", "total": wording.euros(order.total) if order else "",
-                  "items": wording.items(order.items) if order else ""}
         if outcome is shop.ChangeOutcome.DONE:
-            dispatcher.utter_message(response="utter_order_cancelled_now", **values)
-        elif outcome is shop.ChangeOutcome.ALREADY_SHIPPED:
-            dispatcher.utter_message(response="utter_cannot_cancel_shipped", **values)
-        elif outcome is shop.ChangeOutcome.ALREADY_CANCELLED:
-            dispatcher.utter_message(response="utter_already_cancelled", **values)
+            dispatcher.utter_message(response="utter_order_cancelled_now", **wording.order_facts(order))
+        elif outcome in REFUSALS:
+            dispatcher.utter_message(response=REFUSALS[outcome], **wording.order_facts(order))
         else:
             dispatcher.utter_message(response="utter_service_error")
         return [SlotSet("awaiting_confirmation", None), SlotSet("order_id", None)]

@@ -25,9 +25,6 @@ from actions.tickets import open_ticket
 
 logger = logging.getLogger(__name__)
 
-FORM = "order_tracking_form"
-
-
 async def fetch_parcel(tracking_number: str) -> Optional[ParcelStatus]:
     """The carrier's status, fetched off the event loop (raises ``CarrierUnavailable``)."""
     return await asyncio.get_running_loop().run_in_executor(
@@ -54,23 +51,6 @@ class ValidateOrderTrackingForm(OrderIdentityForm):
         ):
             return {"order_id": None}  # a tracking number: answered from the carrier
         return super().validate_order_id(value, dispatcher, tracker, domain)
-
-
-def _order_values(order: shop.OrderView) -> Dict[str, str]:
-    """The order's facts, worded for the responses' {placeholders}."""
-    values = {
-        "order_id": order.number,
-        "first_name": order.first_name,
-        "items": wording.items(order.items),
-        "total": wording.euros(order.total),
-        "carrier": order.carrier or "notre transporteur",
-        "tracking_number": order.tracking_number or "",
-        "incident": order.incident or "",
-    }
-    for field in ("shipped_at", "expected_delivery", "delivered_at"):
-        moment = getattr(order, field)
-        values[field] = wording.day(moment) if moment else ""
-    return values
 
 
 class ActionTrackOrder(Action):
@@ -100,7 +80,7 @@ class ActionTrackOrder(Action):
         if order is None:
             dispatcher.utter_message(response="utter_unknown_order", order_id=number)
             return "unavailable"
-        values = _order_values(order)
+        values = wording.order_facts(order)
         if order.status == "preparing":
             dispatcher.utter_message(response="utter_order_preparing", **values)
             return "preparing"

@@ -115,8 +115,15 @@ def _change(number: str, **values: str) -> ChangeOutcome:
         if changed:
             return ChangeOutcome.DONE
         status = session.execute(select(Order.status).where(Order.number == number)).scalar_one_or_none()
+    return change_outcome(status)
+
+
+def change_outcome(status: Optional[str]) -> ChangeOutcome:
+    """Whether an order in ``status`` (``None``: unknown order) can still be changed, or why not."""
     if status is None:
         return ChangeOutcome.UNKNOWN_ORDER
+    if status == _CHANGEABLE:
+        return ChangeOutcome.DONE
     return ChangeOutcome.ALREADY_CANCELLED if status == "cancelled" else ChangeOutcome.ALREADY_SHIPPED
 
 

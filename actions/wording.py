@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Iterable, Optional
+from typing import TYPE_CHECKING, Dict, Iterable, Optional
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from actions.shop import OrderView
 
 SHOP_TIMEZONE = ZoneInfo("Europe/Paris")
 
@@ -44,3 +47,20 @@ def items(names: Iterable[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return f"{', '.join(names[:-1])} et {names[-1]}"
+
+
+def order_facts(order: OrderView) -> Dict[str, str]:
+    """An order's facts, worded for the responses' {placeholders}."""
+    values = {
+        "order_id": order.number,
+        "first_name": order.first_name,
+        "items": items(order.items),
+        "total": euros(order.total),
+        "carrier": order.carrier or "notre transporteur",
+        "tracking_number": order.tracking_number or "",
+        "incident": order.incident or "",
+    }
+    for field in ("shipped_at", "expected_delivery", "delivered_at"):
+        moment = getattr(order, field)
+        values[field] = day(moment) if moment else ""
+    return values
