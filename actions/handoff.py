@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.guard import apologise_on_failure
@@ -23,4 +24,16 @@ class ActionHandoff(Action):
         ticket = open_ticket(tracker, kind="handoff", reason="customer_request",
                              order_number=tracker.get_slot("verified_order"))
         dispatcher.utter_message(response="utter_handoff", ticket=ticket)
-        return []
+        return [SlotSet("awaiting_confirmation", None)]
+
+
+class ActionDeclineAdvisor(Action):
+    """The customer said no to the advisor Colibri offered."""
+
+    def name(self) -> str:
+        return "action_decline_advisor"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        dispatcher.utter_message(response="utter_no_advisor")
+        return [SlotSet("awaiting_confirmation", None)]

@@ -7,6 +7,7 @@ E-mails are lower-cased; phone numbers become ``06 12 34 56 78``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Optional
 
 MAX_INPUT = 500  # longer values are not identifiers; never scan huge texts
@@ -84,3 +85,43 @@ def phone_number(value: object) -> Optional[str]:
         return None
     digits = "0" + re.sub(r"\D", "", match.group(1))
     return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: ``Abîmé`` -> ``abime``."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+_NOT = r"(?<!pas )(?<!plus )(?<!jamais )"  # "pas abîmé" is not a reason
+_REASONS = (  # checked in this order: the shop's fault first
+    ("wrong_item", r"mauvais (?:article|produit|modele|colis)"
+                   r"|pas (?:le bon|la bonne|l'article|le produit|ce que j|celui|celle)"
+                   r"|autre (?:article|chose|produit)|(?:article|produit) different"
+                   r"|erreur d'(?:article|envoi)|pas commande|inverse"),
+    ("damaged", _NOT + r"(?:abime|casse|defectueu|defaut|endommage|dechire|troue|tache|raye|fele"
+                r"|en panne|hs\b)|(?:marche|fonctionne|s'allume|charge) (?:pas|plus)"
+                r"|ne (?:marche|fonctionne)"),
+    ("wrong_size", r"taille|trop (?:petit|grand|large|serre|court|long|juste)|pointure"
+                   r"|ne me va pas|me va pas"),
+    ("not_as_described", r"conforme|description|photo|pas comme|ne correspond|pas pareil|qualite|couleur"
+                         r"|pas ce qui (?:etait|est) (?:annonce|indique|decrit)"),
+    ("changed_mind", r"avis|plai[ts] pas|plu pas|plus besoin|plus envie|retract|pas convaincu|finalement"
+                     r"|ne (?:me|m'en) sert|plus utile"),
+)
+_REASON_PATTERNS = tuple((reason, re.compile(pattern)) for reason, pattern in _REASONS)
+
+
+def return_reason(value: object) -> Optional[str]:
+    """The return reason a customer describes (``returns.REASONS``), or ``None``.
+
+    « c'est trop petit » -> ``wrong_size``; « il est arrivé cassé » -> ``damaged``.
+    """
+    text = _clean(value)
+    if text is None:
+        return None
+    folded = fold(text)
+    for reason, pattern in _REASON_PATTERNS:
+        if pattern.search(folded):
+            return reason
+    return None

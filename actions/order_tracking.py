@@ -147,18 +147,3 @@ class ActionOpenInvestigation(Action):
         dispatcher.utter_message(response="utter_investigation_opened", ticket=ticket,
                                  order_id=number or "")
         return []
-
-
-class ActionClearOrderRequest(Action):
-    """Leaves the tracking request cleanly (after « stop »): nothing half-done remains."""
-
-    def name(self) -> str:
-        return "action_clear_order_request"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        events = [SlotSet("order_id", None), SlotSet("tracking_number", None),
-                  SlotSet("requested_slot", None)]
-        if tracker.get_slot("verified_order") is None:
-            events.append(SlotSet("email", None))  # an unverified address is not kept
-        return events

@@ -24,7 +24,8 @@ RETURN_WINDOW_DAYS = 30
 REFUND_DELAY_DAYS = 14  # after the parcel is received back
 RETURN_OFFSET = 100000  # RET-100001 is the first return
 REASONS = ("wrong_size", "not_as_described", "damaged", "changed_mind", "wrong_item")
-FREE_REASONS = frozenset({"damaged", "wrong_item"})
+FREE_REASONS = frozenset({"damaged", "wrong_item"})  # the shop's fault: free and priority
+CHOICE_REASONS = frozenset({"wrong_size", "changed_mind"})  # the customer's choice: item must be intact
 
 
 class ReturnDecision(Enum):
@@ -34,6 +35,7 @@ class ReturnDecision(Enum):
     ALLOWED_FREE = "allowed_free"  # damaged, defective or wrong item: free and priority
     NOT_DELIVERED = "not_delivered"
     OUTSIDE_WINDOW = "outside_window"
+    NOT_INTACT = "not_intact"  # worn or damaged by the customer, returned by choice
 
 
 @dataclass(frozen=True)
@@ -62,13 +64,44 @@ class ReturnView:
         return self.received_at + timedelta(days=REFUND_DELAY_DAYS)
 
 
-def decide(delivered_at: Optional[date], reason: str, today: Optional[date] = None) -> ReturnDecision:
-    """Applies the return policy to an order line delivered on ``delivered_at``."""
+@dataclass(frozen=True)
+class OrderLine:
+    """One item of an order, and its return if one is registered."""
+
+    item_id: int
+    product: str
+    amount: Decimal
+    return_number: Optional[str]
+
+
+def decide(delivered_at: Optional[date], reason: str, today: Optional[date] = None,
+           intact: bool = True) -> ReturnDecision:
+    """Applies the return policy to an order line delivered on ``delivered_at``.
+
+    With ``reason=""`` (not known yet) only the dates are checked.
+    """
     if delivered_at is None:
         return ReturnDecision.NOT_DELIVERED
     if ((today or date.today()) - delivered_at).days > RETURN_WINDOW_DAYS:
         return ReturnDecision.OUTSIDE_WINDOW
-    return ReturnDecision.ALLOWED_FREE if reason in FREE_REASONS else ReturnDecision.ALLOWED
+    if reason in FREE_REASONS:
+        return ReturnDecision.ALLOWED_FREE
+    if reason in CHOICE_REASONS and not intact:
+        return ReturnDecision.NOT_INTACT
+    return ReturnDecision.ALLOWED
+
+
+def order_lines(order_number: str) -> list[OrderLine]:
+    """The items of an order, in order, each with its return number if any."""
+    with session_scope() as session:
+        rows = session.execute(
+            select(OrderItem, Return.number)
+            .join(Order, OrderItem.order_id == Order.id)
+            .outerjoin(Return, Return.item_id == OrderItem.id)
+            .where(Order.number == order_number).order_by(OrderItem.id)
+        ).all()
+        return [OrderLine(item.id, item.product_name, item.unit_price * item.quantity, number)
+                for item, number in rows]
 
 
 def _view(ret: Return, existing: bool = False) -> ReturnView:

@@ -7,7 +7,6 @@ whose e-mail address matches the order's (``verify_owner``).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -17,6 +16,7 @@ from typing import Optional, Tuple
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from actions import addresses
 from actions.db import session_scope
 from actions.models import Order
 
@@ -45,6 +45,7 @@ class OrderView:
     carrier: Optional[str]
     tracking_number: Optional[str]
     incident: Optional[str]
+    address: str  # delivery address, on one line
 
 
 def _view(order: Order) -> OrderView:
@@ -61,6 +62,7 @@ def _view(order: Order) -> OrderView:
         carrier=order.carrier,
         tracking_number=order.tracking_number,
         incident=order.incident,
+        address=addresses.one_line(order.shipping_street, order.shipping_postcode, order.shipping_city),
     )
 
 
@@ -132,15 +134,13 @@ def cancel_order(number: str) -> ChangeOutcome:
     return _change(number, status="cancelled")
 
 
-POSTCODE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-8])\d{3}$", re.ASCII)
-
-
 def change_address(number: str, street: str, postcode: str, city: str) -> ChangeOutcome:
     """Sets a new delivery address on an order not yet shipped.
 
     Raises ``ValueError`` when a part is malformed (the form validates before).
     """
     street, city = street.strip(), city.strip()
-    if not (3 <= len(street) <= 200) or not POSTCODE.match(postcode) or not (1 <= len(city) <= 100):
+    if not (addresses.valid_street(street) and addresses.valid_postcode(postcode)
+            and addresses.valid_city(city)):
         raise ValueError("malformed address")
     return _change(number, shipping_street=street, shipping_postcode=postcode, shipping_city=city)

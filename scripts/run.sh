@@ -9,6 +9,8 @@ export RASA_PORT="${RASA_PORT:-5005}" ACTION_PORT="${ACTION_PORT:-5055}" WEB_POR
 export CARRIER_SIM_PORT="${CARRIER_SIM_PORT:-8091}"
 export CARRIER_API_URL="${CARRIER_API_URL:-http://127.0.0.1:${CARRIER_SIM_PORT}}"
 export CARRIER_API_KEY="${CARRIER_API_KEY:-dev-key}"
+export SMTP_HOST="${SMTP_HOST:-127.0.0.1}" SMTP_PORT="${SMTP_PORT:-1025}"
+export SHOP_URL="${SHOP_URL:-http://localhost:${WEB_PORT}}"
 if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
   [ -f var/rasa-auth-token ] || .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))' > var/rasa-auth-token
   RASA_AUTH_TOKEN=$(cat var/rasa-auth-token)
@@ -38,6 +40,12 @@ if [ "$CARRIER_API_URL" = "http://127.0.0.1:${CARRIER_SIM_PORT}" ]; then
   pids+=($!)
 fi
 
+if [ "$SMTP_HOST:$SMTP_PORT" = "127.0.0.1:1025" ]; then
+  echo "==> Development mail sink on :1025 (e-mails are printed and kept in var/mail/)"
+  .venv/bin/python -m simulators.mail_sink --host 127.0.0.1 --port 1025 --spool var/mail &
+  pids+=($!)
+fi
+
 echo "==> Action server on :$ACTION_PORT"
 .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" &
 pids+=($!)
@@ -62,6 +70,7 @@ cat <<INFO
     Rasa REST        http://localhost:$RASA_PORT/webhooks/rest/webhook
     Rasa HTTP API    http://localhost:$RASA_PORT/  (token in var/rasa-auth-token)
     Action server    http://localhost:$ACTION_PORT/health
+    E-mails sent     var/mail/ (and printed here), when SMTP_HOST is not set
   Press Ctrl-C to stop.
 
 INFO

@@ -1,4 +1,5 @@
-"""Shared fixtures: the shop's database, seeded with the contract's demo data.
+"""Shared fixtures: the shop's database, seeded with the contract's demo data, and
+a real local SMTP server (``inbox``).
 
 ``shop_db`` runs each test on SQLite and on PostgreSQL (127.0.0.1:5432, or
 ``TEST_POSTGRES_URL``). Without a PostgreSQL server the PostgreSQL runs are
@@ -15,8 +16,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
-from actions import db
+from actions import accounts, db
 from actions.seed import seed
+from simulators import free_port, mail_sink
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -64,3 +66,26 @@ def shop_db(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
     db.use_engine(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[mail_sink.Controller]:
+    """A real SMTP server on loopback, keeping what it receives."""
+    controller = mail_sink.start(free_port())
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def inbox(smtp_server: mail_sink.Controller, monkeypatch: pytest.MonkeyPatch) -> mail_sink.Inbox:
+    """The SMTP server's inbox, emptied; the mailer points at the server."""
+    handler: mail_sink.Inbox = smtp_server.handler
+    handler.messages.clear()
+    handler.refuse_recipients = False
+    for name in ("SMTP_SENDER", "SMTP_STARTTLS", "SMTP_USER", "SMTP_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(smtp_server.port))
+    monkeypatch.setenv("SMTP_TIMEOUT", "5")
+    monkeypatch.setattr(accounts, "SHOP_URL", "https://shop.test")
+    return handler

@@ -2,80 +2,29 @@
 
 from __future__ import annotations
 
-import email
 import hashlib
 import logging
 import re
-import socket
 import threading
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.policy import default as default_policy
-from typing import Iterator, List
+from typing import List
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 
-from actions import accounts  # before shop_db seeds: registers the account tables
 from actions.account_models import AccountLink, LinkRequest
 from actions.accounts import LinkOutcome, MailUnavailable, request_link, use_link
 from actions.mailer import DEFAULT_SENDER, MailSettings
 from actions.models import Base, Customer
+from simulators import free_port
+from simulators.mail_sink import Inbox
 
 LUCAS = "lucas.bernard@example.fr"  # locked
 CAMILLE = "camille.martin@example.fr"  # active
 T0 = datetime(2030, 5, 6, 10, 0, 0)
 TOKEN_RE = re.compile(r"\?token=([A-Za-z0-9_\-]+)")
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: List[EmailMessage] = []
-        self.refuse_recipients = False
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
-        if self.refuse_recipients:
-            return "550 5.1.1 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content,
-                                                      policy=default_policy))
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def smtp_server() -> Iterator[Controller]:
-    controller = Controller(Inbox(), hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller
-    controller.stop()
-
-
-@pytest.fixture
-def inbox(smtp_server: Controller, monkeypatch: pytest.MonkeyPatch) -> Inbox:
-    """The SMTP server's inbox, emptied; the mailer points at the server."""
-    handler: Inbox = smtp_server.handler
-    handler.messages.clear()
-    handler.refuse_recipients = False
-    for name in ("SMTP_SENDER", "SMTP_STARTTLS", "SMTP_USER", "SMTP_PASSWORD"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("SMTP_PORT", str(smtp_server.port))
-    monkeypatch.setenv("SMTP_TIMEOUT", "5")
-    monkeypatch.setattr(accounts, "SHOP_URL", "https://shop.test")
-    return handler
 
 
 def body(message: EmailMessage) -> str:

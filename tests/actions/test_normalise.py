@@ -75,3 +75,24 @@ def test_accent_folding():
     assert fold("Où") == "ou"
     assert fold("REÇU") == "recu"
     assert fold("cœur") == "coeur"
+
+
+@pytest.mark.parametrize("typed, reason", [
+    ("la taille ne va pas", "wrong_size"),
+    ("trop petit", "wrong_size"),
+    ("il est arrivé abîmé", "damaged"),
+    ("Il ne fonctionne pas", "damaged"),
+    ("écran cassé", "damaged"),
+    ("pas conforme à la photo", "not_as_described"),
+    ("j'ai changé d'avis", "changed_mind"),
+    ("ça ne me plaît pas finalement", "changed_mind"),
+    ("ce n'est pas l'article que j'ai commandé", "wrong_item"),
+    ("on m a envoyé le mauvais article", "wrong_item"),
+    ("il n'est pas abîmé mais il est trop grand", "wrong_size"),
+    ("oui", None),
+    ("", None),
+    (None, None),
+    ("abîmé " * 200, None),  # too long to be an answer
+])
+def test_return_reason(typed, reason):
+    assert normalise.return_reason(typed) == reason

@@ -11,13 +11,9 @@ from sqlalchemy.orm import Session
 from tracker_helpers import make_tracker, responses, run
 
 from actions import db
+from actions.leaving import ActionClearOrderRequest
 from actions.models import Order, Ticket
-from actions.order_tracking import (
-    ActionClearOrderRequest,
-    ActionOpenInvestigation,
-    ActionTrackOrder,
-    ValidateOrderTrackingForm,
-)
+from actions.order_tracking import ActionOpenInvestigation, ActionTrackOrder, ValidateOrderTrackingForm
 from simulators.laposte import start_in_thread
 
 FORM = "order_tracking_form"

@@ -1,14 +1,14 @@
 """Real processes for end-to-end tests: the action server and the Rasa server.
 
 They run on free loopback ports with their own SQLite shop database and tracker
-store, and the La Poste simulator as the carrier. The trained model is the
+store, the La Poste simulator as the carrier and a local SMTP server whose
+inbox the tests read. The trained model is the
 newest one in ``models/`` (``make train``).
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,16 +24,11 @@ from sqlalchemy.orm import Session
 
 from actions import db
 from actions.seed import seed
+from simulators import free_port, mail_sink
 from simulators.laposte import start_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA = str(Path(sys.executable).with_name("rasa"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float) -> None:
@@ -67,6 +62,7 @@ class Assistant:
     rasa_url: str
     token: str
     shop_url: str
+    inbox: mail_sink.Inbox
     logs: Dict[str, Path] = field(default_factory=dict)
 
     def conversation(self) -> Callable[[str], List[dict]]:
@@ -108,6 +104,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     seed(engine)
     engine.dispose()
     carrier, carrier_url = start_in_thread(port=0, key="e2e-key")
+    smtp = mail_sink.start(free_port())
     action_port, rasa_port, token = free_port(), free_port(), uuid.uuid4().hex
     (work / "endpoints.yml").write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
@@ -116,6 +113,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     )
     env = {**os.environ, "DATABASE_URL": shop_url, "CARRIER_API_URL": carrier_url,
            "CARRIER_API_KEY": "e2e-key", "CARRIER_TIMEOUT": "2", "CARRIER_RETRIES": "1",
+           "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port), "SHOP_URL": "https://shop.test",
            "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
     processes: List[subprocess.Popen] = []
     logs = {"actions": work / "actions.log", "rasa": work / "rasa.log"}
@@ -134,7 +132,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
                       "--auth-token", token, "--endpoints", str(work / "endpoints.yml"),
                       "--credentials", str(ROOT / "credentials.yml")], logs["rasa"])
         wait_until_up(f"http://127.0.0.1:{rasa_port}/status?token={token}", rasa, logs["rasa"], 240)
-        yield Assistant(f"http://127.0.0.1:{rasa_port}", token, shop_url, logs)
+        yield Assistant(f"http://127.0.0.1:{rasa_port}", token, shop_url, smtp.handler, logs)
     finally:
         for process in processes:
             process.terminate()
@@ -144,3 +142,4 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
             except subprocess.TimeoutExpired:
                 process.kill()
         carrier.stop()
+        smtp.stop()

@@ -1,0 +1,44 @@
+"""What a form may read from the customer's latest message.
+
+A form reads values from any message, but a message meant to leave (« laisse
+tomber », « un conseiller ») is never taken as a value, so the stop and handoff
+rules still apply; a bare answer (« Villeurbanne », « le deuxième ») counts only
+when the message is an answer, not a question asked in passing.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from rasa_sdk import Tracker
+
+LEAVING = frozenset({"stop", "human_handoff"})
+ANSWERS = frozenset({"inform", "nlu_fallback", "affirm", "deny"})
+
+
+def intent(tracker: Tracker) -> Optional[str]:
+    """The intent of the latest message."""
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def text(tracker: Tracker) -> str:
+    """The latest message's text."""
+    return tracker.latest_message.get("text") or ""
+
+
+def may_read(tracker: Tracker) -> bool:
+    """Whether the latest message may carry a value (it is not a way out)."""
+    return intent(tracker) not in LEAVING
+
+
+def is_answer(tracker: Tracker, *also: str) -> bool:
+    """Whether the latest message answers the question asked (``also``: the form's own intents)."""
+    return intent(tracker) in ANSWERS or intent(tracker) in also
+
+
+def entity(tracker: Tracker, name: str) -> Optional[str]:
+    """The first value of entity ``name`` in the latest message."""
+    for found in tracker.latest_message.get("entities") or []:
+        if found.get("entity") == name and isinstance(found.get("value"), str):
+            return found["value"]
+    return None
