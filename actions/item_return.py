@@ -18,13 +18,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import form_input, normalise, returns, shop, wording
+from actions import form_input, normalise, policies, returns, shop, wording
 from actions.guard import apologise_on_failure
 from actions.identity import OrderIdentityForm, handoff_if_unverified, verified_order
 from actions.returns import ReturnDecision
 
 FORM_SLOTS = ("return_item", "parcel_opened", "item_intact", "return_reason")
-RETURN_ADDRESS = "Colibri Retours, 8 rue du Port, 69007 Lyon"
 ANSWERED_AT_ONCE = (ReturnDecision.NOT_DELIVERED, ReturnDecision.OUTSIDE_WINDOW)
 OFFERS_ADVISOR = (ReturnDecision.OUTSIDE_WINDOW, ReturnDecision.NOT_INTACT)
 REFUSALS = {  # policy says no -> what the customer reads
@@ -155,7 +154,7 @@ def forget_request() -> List[Dict[str, Any]]:
 def _return_values(ret: returns.ReturnView) -> Dict[str, str]:
     return {"return_number": ret.number, "product": ret.product, "amount": wording.euros(ret.amount),
             "delay": str(returns.REFUND_DELAY_DAYS), "created_at": wording.day(ret.created_at),
-            "return_address": RETURN_ADDRESS}
+            "return_address": policies.all_values()["return_address"]}
 
 
 class ActionRegisterReturn(Action):

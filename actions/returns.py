@@ -17,11 +17,12 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from actions import policies
 from actions.db import session_scope
 from actions.models import Order, OrderItem, Return
 
-RETURN_WINDOW_DAYS = 30
-REFUND_DELAY_DAYS = 14  # after the parcel is received back
+RETURN_WINDOW_DAYS = policies.number("return_window_days")  # knowledge/policies.yml
+REFUND_DELAY_DAYS = policies.number("refund_delay_days")  # after the parcel is received back
 RETURN_OFFSET = 100000  # RET-100001 is the first return
 REASONS = ("wrong_size", "not_as_described", "damaged", "changed_mind", "wrong_item")
 FREE_REASONS = frozenset({"damaged", "wrong_item"})  # the shop's fault: free and priority
