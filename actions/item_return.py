@@ -86,6 +86,15 @@ class ValidateReturnForm(OrderIdentityForm):
             return []  # already returned: given back at once
         return [slot for slot in slots if slot != "return_item" or len(lines) > 1]
 
+    def validate_order_id(self, value: Any, dispatcher: CollectingDispatcher,
+                          tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
+        """An order number; another order than before forgets the item chosen in the first one."""
+        result = super().validate_order_id(value, dispatcher, tracker, domain)
+        previous = tracker.get_slot("verified_order")
+        if previous and result.get("order_id") not in (None, previous):
+            result["return_item"] = None
+        return result
+
     def extract_return_item(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                             domain: DomainDict) -> Dict[str, Any]:
         """The item named in this message (or earlier, « ma robe »), once the order is known."""

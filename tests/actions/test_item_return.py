@@ -214,3 +214,12 @@ def test_returns_system_down_apologises_and_forgets_the_request(shop_db):
     assert responses(messages) == ["utter_service_error"]
     assert slots["order_id"] is None
     assert len(returns_in(shop_db)) == 2
+
+
+def test_correcting_the_order_forgets_the_item_of_the_first_one(two_items):
+    with Session(two_items, future=True) as session:
+        belt = session.execute(select(OrderItem.id).where(OrderItem.product_name == "ceinture")).scalar_one()
+    before = verified("CO100009", EMMA, return_item=str(belt), requested_slot="parcel_opened")
+    slots, _ = validate(text="non, c'est la CO100006", set_now={"order_id": "CO100006"}, slots=before)
+    assert slots["order_id"] == "CO100006" and slots["return_item"] is None
+    assert slots["verified_order"] == "CO100006"  # same customer: still verified
