@@ -63,6 +63,7 @@ class Assistant:
     token: str
     shop_url: str
     inbox: mail_sink.Inbox
+    tracker_url: str  # SQLAlchemy URL of the Rasa server's SQLite tracker store
     logs: Dict[str, Path] = field(default_factory=dict)
 
     def conversation(self) -> Callable[[str], List[dict]]:
@@ -132,7 +133,8 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
                       "--auth-token", token, "--endpoints", str(work / "endpoints.yml"),
                       "--credentials", str(ROOT / "credentials.yml")], logs["rasa"])
         wait_until_up(f"http://127.0.0.1:{rasa_port}/status?token={token}", rasa, logs["rasa"], 240)
-        yield Assistant(f"http://127.0.0.1:{rasa_port}", token, shop_url, smtp.handler, logs)
+        yield Assistant(f"http://127.0.0.1:{rasa_port}", token, shop_url, smtp.handler,
+                        f"sqlite:///{work / 'tracker.db'}", logs)
     finally:
         for process in processes:
             process.terminate()
