@@ -18,7 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import addresses, form_input, shop, wording
 from actions.guard import apologise_on_failure
-from actions.identity import OrderIdentityForm, handoff_if_unverified, verified_order
+from actions.identity import OrderIdentityForm, identified_order, verified_order
 
 CONFIRMING = "change_address"  # value of the awaiting_confirmation slot
 CARRIER_REDIRECT_URL = "https://www.laposte.fr/modification-livraison"
@@ -42,6 +42,22 @@ def _read(tracker: Tracker) -> Dict[str, str]:
     asked = tracker.get_slot("requested_slot")
     bare_ok = form_input.is_answer(tracker, "change_delivery_address")
     return addresses.read(form_input.text(tracker), asked=asked if bare_ok else None)
+
+
+PART_CHECKS = {  # address part -> (is it valid?, what the customer reads when it is not)
+    "new_street": (addresses.valid_street, "utter_invalid_street"),
+    "new_postcode": (addresses.valid_postcode, "utter_invalid_postcode"),
+    "new_city": (addresses.valid_city, "utter_invalid_city"),
+}
+
+
+def _checked(slot: str, value: Any, dispatcher: CollectingDispatcher) -> Dict[str, Any]:
+    """Keeps a valid address part; refuses another one, saying what is expected."""
+    valid, refusal = PART_CHECKS[slot]
+    if isinstance(value, str) and valid(value):
+        return {slot: value}
+    dispatcher.utter_message(response=refusal)
+    return {slot: None}
 
 
 def _part(tracker: Tracker, slot: str) -> Dict[str, Any]:
@@ -86,24 +102,15 @@ class ValidateChangeAddressForm(OrderIdentityForm):
 
     def validate_new_street(self, value: Any, dispatcher: CollectingDispatcher,
                             tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
-        if isinstance(value, str) and addresses.valid_street(value):
-            return {"new_street": value}
-        dispatcher.utter_message(response="utter_invalid_street")
-        return {"new_street": None}
+        return _checked("new_street", value, dispatcher)
 
     def validate_new_postcode(self, value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
-        if isinstance(value, str) and addresses.valid_postcode(value):
-            return {"new_postcode": value}
-        dispatcher.utter_message(response="utter_invalid_postcode")
-        return {"new_postcode": None}
+        return _checked("new_postcode", value, dispatcher)
 
     def validate_new_city(self, value: Any, dispatcher: CollectingDispatcher,
                           tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
-        if isinstance(value, str) and addresses.valid_city(value):
-            return {"new_city": value}
-        dispatcher.utter_message(response="utter_invalid_city")
-        return {"new_city": None}
+        return _checked("new_city", value, dispatcher)
 
 
 def forget_request() -> List[Dict[str, Any]]:
@@ -130,10 +137,9 @@ class ActionPrepareAddressChange(Action):
     @apologise_on_failure(*forget_request())
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        number = verified_order(tracker)
-        order = shop.find_order(number) if number else None
+        order, events = identified_order(dispatcher, tracker)
         if order is None:
-            return [*(handoff_if_unverified(dispatcher, tracker) or []), *forget_request()]
+            return [*events, *forget_request()]
         refusal = _refusal(order)
         new_address = _new_address(tracker)
         if refusal or new_address is None:
@@ -178,10 +184,8 @@ class ActionCorrectAddress(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        corrections = addresses.read(form_input.text(tracker))
-        valid = {"new_street": addresses.valid_street, "new_postcode": addresses.valid_postcode,
-                 "new_city": addresses.valid_city}
-        corrections = {slot: value for slot, value in corrections.items() if valid[slot](value)}
+        corrections = {slot: value for slot, value in addresses.read(form_input.text(tracker)).items()
+                       if PART_CHECKS[slot][0](value)}
         if corrections:
             return [SlotSet(slot, value) for slot, value in corrections.items()] + [
                 SlotSet("awaiting_confirmation", None)]

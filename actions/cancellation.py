@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import shop, wording
 from actions.guard import apologise_on_failure
-from actions.identity import OrderIdentityForm, handoff_if_unverified, verified_order
+from actions.identity import OrderIdentityForm, identified_order, verified_order
 
 CONFIRMING = "cancel_order"  # value of the awaiting_confirmation slot
 REFUSALS = {  # why an order cannot be cancelled -> what the customer reads
@@ -39,10 +39,8 @@ class ActionPrepareCancellation(Action):
     @apologise_on_failure(SlotSet("awaiting_confirmation", None))
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        number = verified_order(tracker)
-        order = shop.find_order(number) if number else None
+        order, events = identified_order(dispatcher, tracker)
         if order is None:
-            events = handoff_if_unverified(dispatcher, tracker) or []
             return [*events, SlotSet("awaiting_confirmation", None)]
         values = wording.order_facts(order)
         outcome = shop.change_outcome(order.status)

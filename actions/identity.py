@@ -9,7 +9,7 @@ over to an advisor (``handoff_if_unverified``).
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -44,6 +44,17 @@ def handoff_if_unverified(dispatcher: CollectingDispatcher, tracker: Tracker) ->
     ticket = open_ticket(tracker, kind="handoff", reason="identity_check_failed")
     dispatcher.utter_message(response="utter_checks_failed_handoff", ticket=ticket)
     return [SlotSet("order_id", None), SlotSet("email", None)]
+
+
+def identified_order(dispatcher: CollectingDispatcher,
+                     tracker: Tracker) -> Tuple[Optional[shop.OrderView], List[Dict]]:
+    """The order this request proved is the customer's, or ``None`` with the events to
+    return (a handoff ticket after too many failed checks)."""
+    number = verified_order(tracker)
+    order = shop.find_order(number) if number else None
+    if order is not None:
+        return order, []
+    return None, handoff_if_unverified(dispatcher, tracker) or []
 
 
 class OrderIdentityForm(FormValidationAction):

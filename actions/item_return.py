@@ -20,7 +20,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import form_input, normalise, policies, returns, shop, wording
 from actions.guard import apologise_on_failure
-from actions.identity import OrderIdentityForm, handoff_if_unverified, verified_order
+from actions.identity import OrderIdentityForm, identified_order, verified_order
 from actions.returns import ReturnDecision
 
 FORM_SLOTS = ("return_item", "parcel_opened", "item_intact", "return_reason")
@@ -175,11 +175,10 @@ class ActionRegisterReturn(Action):
     @apologise_on_failure(*forget_request(), SlotSet("awaiting_confirmation", None))
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        number = verified_order(tracker)
-        order = shop.find_order(number) if number else None
+        order, events = identified_order(dispatcher, tracker)
         if order is None:
-            events = handoff_if_unverified(dispatcher, tracker) or []
             return [*events, *forget_request(), SlotSet("awaiting_confirmation", None)]
+        number = order.number
         line = chosen_line(tracker, returns.order_lines(number))
         values = wording.order_facts(order)
         if line is not None and line.return_number:
