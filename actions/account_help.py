@@ -92,4 +92,10 @@ class ActionSendAccountLink(Action):
             dispatcher.utter_message(response="utter_link_rate_limited")
         else:  # sent, no account, or mail down: the same words
             dispatcher.utter_message(response=SENT[purpose], email=email)
-        return [SlotSet("account_email", None)]
+        return [SlotSet("account_email", None), *_forget_unverified_email(tracker)]
+
+
+def _forget_unverified_email(tracker: Tracker) -> List[Dict[str, Any]]:
+    """The address typed for the account also filled ``email``; an order request must not
+    take it for the order's address (it would count as a failed check)."""
+    return [] if tracker.get_slot("verified_order") else [SlotSet("email", None)]

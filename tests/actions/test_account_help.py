@@ -80,3 +80,10 @@ def test_fourth_request_in_an_hour_is_politely_refused(shop_db, inbox):
     assert answers[:3] == [["utter_unlock_link_sent"]] * 3
     assert answers[3] == ["utter_link_rate_limited"]
     assert len(inbox.messages) == 3
+
+
+def test_the_account_address_is_not_reused_as_an_order_address(shop_db, inbox):
+    tracker = make_tracker(text=LUCAS, slots={"account_email": LUCAS, "email": LUCAS},
+                           history=[ask("account_locked", "mon compte est bloqué")])
+    slots, _ = asyncio.run(run(ActionSendAccountLink(), tracker))
+    assert slots["email"] is None  # « annuler ma commande » next asks for the order's e-mail
