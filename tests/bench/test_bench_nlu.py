@@ -89,6 +89,7 @@ def test_describe_ratio_says_fewer_or_more() -> None:
     more = nlu.describe_ratio("intent errors", 2.5, "X")
     assert more == "our intent errors are 2.50× X's (2.5 times as many)"
     assert nlu.describe_ratio("intent errors", 1.25, "X") == "our intent errors are 1.25× X's (25 % more)"
+    assert nlu.describe_ratio("intent errors", 1.0, "X") == "our intent errors are 1.00× X's (as many)"
     assert "no ratio" in nlu.describe_ratio("intent errors", None, "X")
 
 
