@@ -43,7 +43,6 @@ urllib3 logs when it retries.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -54,6 +53,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
+
+from actions.settings import number_from_env
 
 logger = logging.getLogger(__name__)
 
@@ -108,8 +109,10 @@ class CarrierSettings:
         return cls(
             base_url=_base_url(env.get("CARRIER_API_URL")),
             api_key=(env.get("CARRIER_API_KEY") or "").strip(),
-            timeout=_timeout(env.get("CARRIER_TIMEOUT")),
-            retries=_retries(env.get("CARRIER_RETRIES")),
+            timeout=number_from_env("CARRIER_TIMEOUT", env.get("CARRIER_TIMEOUT"), DEFAULT_TIMEOUT,
+                                    0.0, MAX_TIMEOUT, low_exclusive=True),
+            retries=number_from_env("CARRIER_RETRIES", env.get("CARRIER_RETRIES"), DEFAULT_RETRIES,
+                                    0, MAX_RETRIES),
         )
 
 
@@ -120,24 +123,6 @@ def _base_url(value: str | None) -> str:
             logger.warning("CARRIER_API_URL is not an http(s) URL; using the default")
         return DEFAULT_BASE_URL
     return url
-
-
-def _timeout(value: str | None) -> float:
-    try:
-        timeout = float((value or "").strip())
-    except ValueError:
-        return DEFAULT_TIMEOUT
-    if not math.isfinite(timeout) or not 0 < timeout <= MAX_TIMEOUT:
-        return DEFAULT_TIMEOUT
-    return timeout
-
-
-def _retries(value: str | None) -> int:
-    try:
-        retries = int((value or "").strip())
-    except ValueError:
-        return DEFAULT_RETRIES
-    return retries if 0 <= retries <= MAX_RETRIES else DEFAULT_RETRIES
 
 
 @dataclass(frozen=True)

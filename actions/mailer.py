@@ -20,6 +20,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from typing import Mapping, Optional
 
+from actions.settings import number_from_env
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
@@ -30,32 +32,6 @@ DEFAULT_TIMEOUT = 5.0
 
 class MailUnavailable(Exception):
     """The e-mail could not be handed to the SMTP server."""
-
-
-def _port(value: Optional[str]) -> int:
-    if value is None or not value.strip():
-        return DEFAULT_PORT
-    try:
-        port = int(value.strip())
-    except ValueError:
-        port = 0
-    if not 1 <= port <= 65535:
-        logger.warning("SMTP_PORT is not a port number; using %d", DEFAULT_PORT)
-        return DEFAULT_PORT
-    return port
-
-
-def _timeout(value: Optional[str]) -> float:
-    if value is None or not value.strip():
-        return DEFAULT_TIMEOUT
-    try:
-        timeout = float(value.strip())
-    except ValueError:
-        timeout = 0.0
-    if not 0 < timeout <= 300:  # also rules out nan and inf
-        logger.warning("SMTP_TIMEOUT is not a number of seconds; using %g", DEFAULT_TIMEOUT)
-        return DEFAULT_TIMEOUT
-    return timeout
 
 
 def _flag(value: Optional[str]) -> bool:
@@ -97,9 +73,10 @@ class MailSettings:
         host = (env.get("SMTP_HOST") or "").strip() or DEFAULT_HOST
         return cls(
             host=host,
-            port=_port(env.get("SMTP_PORT")),
+            port=number_from_env("SMTP_PORT", env.get("SMTP_PORT"), DEFAULT_PORT, 1, 65535),
             sender=_sender(env.get("SMTP_SENDER")),
-            timeout=_timeout(env.get("SMTP_TIMEOUT")),
+            timeout=number_from_env("SMTP_TIMEOUT", env.get("SMTP_TIMEOUT"), DEFAULT_TIMEOUT, 0.0, 300.0,
+                                    low_exclusive=True),
             starttls=_flag(env.get("SMTP_STARTTLS")),
             user=env.get("SMTP_USER") or None,
             password=env.get("SMTP_PASSWORD") or None,
