@@ -162,7 +162,7 @@ def forget_request() -> List[Dict[str, Any]]:
 
 def _return_values(ret: returns.ReturnView) -> Dict[str, str]:
     return {"return_number": ret.number, "product": ret.product, "amount": wording.euros(ret.amount),
-            "delay": str(returns.REFUND_DELAY_DAYS), "created_at": wording.day(ret.created_at),
+            "delay": str(returns.refund_delay_days()), "created_at": wording.day(ret.created_at),
             "return_address": policies.all_values()["return_address"]}
 
 
@@ -190,7 +190,7 @@ class ActionRegisterReturn(Action):
         decision = returns.decide(order.delivered_at, reason, intact=intact)
         if decision in REFUSALS or line is None:
             dispatcher.utter_message(response=REFUSALS.get(decision, "utter_service_error"), **values,
-                                     window=str(returns.RETURN_WINDOW_DAYS))
+                                     window=str(returns.return_window_days()))
             offer = "advisor" if decision in OFFERS_ADVISOR else None
             return [*forget_request(), SlotSet("awaiting_confirmation", offer)]
         ret = returns.create_return(number, line.item_id, reason,

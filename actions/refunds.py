@@ -48,7 +48,7 @@ def _refund_values(ret: returns.ReturnView) -> Dict[str, str]:
         "refunded_at": wording.day(ret.refunded_at) if ret.refunded_at else "",
         "received_at": wording.day(ret.received_at) if ret.received_at else "",
         "expected": wording.day(expected) if expected else "",
-        "delay": str(returns.REFUND_DELAY_DAYS),
+        "delay": str(returns.refund_delay_days()),
     }
 
 

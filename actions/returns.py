@@ -1,6 +1,6 @@
 """The returns system: the shop's return policy, returns (RMA) and refunds.
 
-Policy: an item can be returned within ``RETURN_WINDOW_DAYS`` days after delivery.
+Policy: an item can be returned within ``return_window_days()`` days after delivery.
 A damaged, defective or wrong item is returned free of charge and handled first.
 One return per order line: asking twice, even in two racing requests, gives back
 the existing return.
@@ -21,12 +21,20 @@ from actions import policies
 from actions.db import session_scope
 from actions.models import Order, OrderItem, Return
 
-RETURN_WINDOW_DAYS = policies.number("return_window_days")  # knowledge/policies.yml
-REFUND_DELAY_DAYS = policies.number("refund_delay_days")  # after the parcel is received back
 RETURN_OFFSET = 100000  # RET-100001 is the first return
 REASONS = ("wrong_size", "not_as_described", "damaged", "changed_mind", "wrong_item")
 FREE_REASONS = frozenset({"damaged", "wrong_item"})  # the shop's fault: free and priority
 CHOICE_REASONS = frozenset({"wrong_size", "changed_mind"})  # the customer's choice: item must be intact
+
+
+def return_window_days() -> int:
+    """Days after delivery to return an item (knowledge/policies.yml, read when it changes)."""
+    return policies.number("return_window_days")
+
+
+def refund_delay_days() -> int:
+    """Days to refund once the parcel is received back (knowledge/policies.yml)."""
+    return policies.number("refund_delay_days")
 
 
 class ReturnDecision(Enum):
@@ -62,7 +70,7 @@ class ReturnView:
         """When the refund should arrive, once the parcel is back."""
         if self.refunded_at or not self.received_at:
             return None
-        return self.received_at + timedelta(days=REFUND_DELAY_DAYS)
+        return self.received_at + timedelta(days=refund_delay_days())
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,7 @@ def decide(delivered_at: Optional[date], reason: str, today: Optional[date] = No
     """
     if delivered_at is None:
         return ReturnDecision.NOT_DELIVERED
-    if ((today or date.today()) - delivered_at).days > RETURN_WINDOW_DAYS:
+    if ((today or date.today()) - delivered_at).days > return_window_days():
         return ReturnDecision.OUTSIDE_WINDOW
     if reason in FREE_REASONS:
         return ReturnDecision.ALLOWED_FREE

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import re
 import string
+from datetime import date, timedelta
 
 import pytest
 from tracker_helpers import DOMAIN, ROOT, make_tracker, responses, run
 
-from actions import policies
+from actions import policies, returns
 from actions.faq import ActionAnswerFaq
 
 SUB_INTENTS = ("delivery_time", "delivery_cost", "payment_methods", "return_policy", "opening_hours",
@@ -63,10 +64,21 @@ def test_changing_one_line_of_the_policies_changes_the_answer(tmp_path, monkeypa
 
 
 def test_return_policy_numbers_drive_the_returns_system_too():
-    from actions import returns
-    assert returns.RETURN_WINDOW_DAYS == policies.number("return_window_days") == 30
+    assert returns.return_window_days() == policies.number("return_window_days") == 30
     [message] = answer("vous acceptez les retours ?", "faq/return_policy")
     assert "30 jours" in rendered(message)
+
+
+def test_a_changed_return_window_applies_to_returns_without_a_restart(tmp_path, monkeypatch):
+    text = (ROOT / "knowledge" / "policies.yml").read_text(encoding="utf-8")
+    (tmp_path / "policies.yml").write_text(re.sub(r"return_window_days: \d+", "return_window_days: 60", text),
+                                           encoding="utf-8")
+    delivered = date.today() - timedelta(days=45)
+    assert returns.decide(delivered, "wrong_size") is returns.ReturnDecision.OUTSIDE_WINDOW
+    monkeypatch.setenv("SHOP_POLICIES", str(tmp_path / "policies.yml"))
+    assert returns.decide(delivered, "wrong_size") is returns.ReturnDecision.ALLOWED
+    [message] = answer("vous acceptez les retours ?", "faq/return_policy")
+    assert "60 jours" in rendered(message)
 
 
 def test_a_clarified_question_is_answered_from_the_original_message():
