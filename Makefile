@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv/bin
 RASA := SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore::DeprecationWarning $(VENV)/rasa
 
-.PHONY: help venv db train run test lint validate pytest test-core test-nlu lock clean bench bench-nlu inbox
+.PHONY: help venv db train run test lint validate pytest browser test-core test-nlu lock clean bench bench-nlu inbox
 
 help:
 	@echo "make run    start the assistant (chat page on http://localhost:8080)"
@@ -38,7 +38,16 @@ validate: venv
 	@echo "==> rasa data validate (strict)"
 	@$(VENV)/python scripts/validate_data.py
 
-pytest: venv
+# Debian's Chromium (/usr/bin/chromium) for the browser tests; Playwright drives it, never downloads one.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "==> Installing Debian's chromium for the browser tests"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y --no-install-recommends chromium chromium-driver \
+	    || { apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver; }; \
+	fi
+
+pytest: venv browser
 	@echo "==> pytest (actions, carrier, web page, end-to-end)"
 	@$(VENV)/python -m pytest
 
