@@ -18,8 +18,8 @@ from rasa_sdk.types import DomainDict
 
 from actions import normalise, shop
 from actions.guard import apologise_on_failure
+from actions.handoff import hand_over
 from actions.settings import Settings
-from actions.tickets import open_ticket
 
 
 def failures(tracker: Tracker) -> int:
@@ -38,12 +38,12 @@ def verified_order(tracker: Tracker) -> Optional[str]:
 
 
 def handoff_if_unverified(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict]]:
-    """After too many failed checks: a handoff ticket, and the events to return."""
+    """After too many failed checks: an advisor (or a callback), and the events to return."""
     if not too_many_failures(tracker):
         return None
-    ticket = open_ticket(tracker, kind="handoff", reason="identity_check_failed")
-    dispatcher.utter_message(response="utter_checks_failed_handoff", ticket=ticket)
-    return [SlotSet("order_id", None), SlotSet("email", None)]
+    dispatcher.utter_message(response="utter_checks_failed")
+    return [SlotSet("order_id", None), SlotSet("email", None),
+            *hand_over(dispatcher, tracker, reason="identity_check_failed")]
 
 
 def identified_order(dispatcher: CollectingDispatcher,

@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 REQUEST_SLOTS = (  # what one request collects; the failed-check count stays for the conversation
     "order_id", "tracking_number", "product", "requested_slot", "awaiting_confirmation",
     "return_item", "parcel_opened", "item_intact", "return_reason",
-    "new_street", "new_postcode", "new_city", "account_email",
+    "new_street", "new_postcode", "new_city", "account_email", "callback_slot", "question",
 )
 
 

@@ -113,13 +113,13 @@ class Return(Base):
 
 
 class Ticket(Base):
-    """A request for the advisors: handoff, investigation, callback."""
+    """A request for the advisors: handoff, investigation, callback, written answer."""
 
     __tablename__ = "tickets"
 
     id = Column(Integer, primary_key=True)
     number = Column(String(10), unique=True, index=True)
-    # handoff | investigation | callback
+    # handoff | investigation | callback | email
     kind = Column(String(20), nullable=False)
     reason = Column(String(40), nullable=False)
     # open | done
@@ -130,3 +130,8 @@ class Ticket(Base):
     email = Column(String(254))
     transcript = Column(Text, nullable=False)
     created_at = Column(DateTime, nullable=False)
+    phone = Column(String(20))  # callbacks: E.164, e.g. +33612345678
+    slot = Column(String(20))  # callbacks: matin | apres-midi | soir
+    question = Column(Text)  # written answers: what the customer asked
+    done_at = Column(DateTime)
+    done_by = Column(String(64))  # the advisor who marked it done

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import functools
 import os
+from datetime import datetime
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Optional
 
 import yaml
+
+from actions import opening_hours
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "policies.yml"
 NUMBERS = ("return_window_days", "refund_delay_days")  # used in calculations, not only in words
@@ -35,6 +38,10 @@ def _load(path: Path, mtime: float) -> Dict[str, str]:
     for name in NUMBERS:
         if not values.get(name, "").isdigit():
             raise PolicyError(f"{path}: '{name}' must be a whole number")
+    try:  # the advisors' hours in words, for the answers, from the same lines as the handoff
+        values.setdefault("advisor_hours", opening_hours.describe(values))
+    except opening_hours.HoursError as error:
+        raise PolicyError(f"{path}: {error}") from None
     return values
 
 
@@ -42,6 +49,11 @@ def all_values() -> Dict[str, str]:
     """Every policy value, as text for the answers (re-read when the file changes)."""
     path = _path()
     return _load(path, path.stat().st_mtime)
+
+
+def advisors_working(now: Optional[datetime] = None) -> bool:
+    """Whether ``now`` is within the advisors' opening hours."""
+    return opening_hours.is_open(all_values(), now)
 
 
 def number(name: str) -> int:

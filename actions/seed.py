@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 import actions.account_models  # noqa: F401 - registers the account tables for create_all/drop_all
+import actions.desk_models  # noqa: F401 - registers the desk tables
 from actions import db
 from actions.models import Base, Customer, Order, OrderItem, Return
 

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
+from sqlalchemy.orm import Session
 
 from actions.db import session_scope
 from actions.models import Ticket
@@ -25,22 +26,29 @@ def transcript(tracker: Tracker) -> List[Dict[str, Any]]:
     return lines
 
 
+def new_ticket(session: Session, tracker: Tracker, kind: str, reason: str, **fields: Any) -> Ticket:
+    """Adds a ticket to ``session`` and gives it its ``TKT-`` number.
+
+    ``email`` defaults to the conversation's ``email`` slot; ``fields`` fill the other columns.
+    """
+    fields.setdefault("email", tracker.get_slot("email"))
+    ticket = Ticket(
+        kind=kind,
+        reason=reason,
+        conversation_id=tracker.sender_id,
+        channel=(tracker.get_latest_input_channel() or "unknown")[:40],
+        transcript=json.dumps(transcript(tracker), ensure_ascii=False),
+        created_at=datetime.utcnow(),
+        **fields,
+    )
+    session.add(ticket)
+    session.flush()
+    ticket.number = f"TKT-{TICKET_OFFSET + ticket.id}"
+    return ticket
+
+
 def open_ticket(tracker: Tracker, kind: str, reason: str,
-                order_number: Optional[str] = None) -> str:
+                order_number: Optional[str] = None, **fields: Any) -> str:
     """Records a ticket with the transcript and returns its ``TKT-`` number."""
-    channel = (tracker.get_latest_input_channel() or "unknown")[:40]
     with session_scope() as session:
-        ticket = Ticket(
-            kind=kind,
-            reason=reason,
-            conversation_id=tracker.sender_id,
-            channel=channel,
-            order_number=order_number,
-            email=tracker.get_slot("email"),
-            transcript=json.dumps(transcript(tracker), ensure_ascii=False),
-            created_at=datetime.utcnow(),
-        )
-        session.add(ticket)
-        session.flush()
-        ticket.number = f"TKT-{TICKET_OFFSET + ticket.id}"
-        return ticket.number
+        return new_ticket(session, tracker, kind, reason, order_number=order_number, **fields).number

@@ -9,7 +9,8 @@ responses really used that way; it also fails when an action names a response
 the domain does not have. The knowledge base's answers (``utter_faq/<sub-intent>``, and the
 ``utter_faq`` Rasa derives from them) are sent by ``action_answer_faq`` and count as used
 when that action exists; ``faq`` listed in the domain and found again by Rasa in the
-retrieval examples is not a duplicate either.
+retrieval examples is not a duplicate either. ``EXTERNAL_…`` intents, triggered through the
+HTTP API (the agent desk), have no NLU examples by design.
 Run from the project root: ``python scripts/validate_data.py``.
 """
 
@@ -26,6 +27,9 @@ UNUSED = re.compile(r"The utterance '(?P<name>[^']+)' is not used in any story o
 DUPLICATED_INTENTS = re.compile(r"The following duplicated intents have been found across multiple domain "
                                 r"files: (?P<names>.+)$")
 DISPATCHED = re.compile(r"[\"'](utter_\w+)[\"']")
+# Intents that no customer types: triggered through Rasa's HTTP API (``EXTERNAL_`` prefix).
+NO_NLU_DATA = re.compile(r"The intent '(?P<name>EXTERNAL_\w+)' is listed in the domain file, but is not "
+                         r"found in the NLU training data\.")
 
 
 def responses_sent_by_actions() -> Set[str]:
@@ -79,6 +83,8 @@ def main() -> int:
             continue
         knowledge_base = "action_answer_faq" in domain.action_names_or_texts
         if unused and unused["name"].partition("/")[0] == "utter_faq" and knowledge_base:
+            continue
+        if NO_NLU_DATA.match(text):
             continue
         duplicated = DUPLICATED_INTENTS.match(text)
         if duplicated and set(duplicated["names"].split(", ")) <= set(domain.retrieval_intents):

@@ -9,16 +9,24 @@ skipped with the reason, except under ``CI=true`` where that is a failure.
 from __future__ import annotations
 
 import os
+import time
 import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Iterator
 
 import pytest
+import yaml
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session
 
 from actions import accounts, db
+from actions.desk_models import AdvisorSession
 from actions.seed import seed
 from simulators import free_port, mail_sink
+
+ROOT = Path(__file__).resolve().parent.parent
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -89,3 +97,35 @@ def inbox(smtp_server: mail_sink.Controller, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("SMTP_TIMEOUT", "5")
     monkeypatch.setattr(accounts, "SHOP_URL", "https://shop.test")
     return handler
+
+
+def write_policies(path, **hours: str) -> None:
+    """A copy of the shop's policies with the advisors' hours replaced (``weekdays=…``)."""
+    values = yaml.safe_load((ROOT / "knowledge" / "policies.yml").read_text(encoding="utf-8"))
+    for day, value in hours.items():
+        values[f"advisor_hours_{day}"] = value
+    path.write_text(yaml.safe_dump(values, allow_unicode=True), encoding="utf-8")
+
+
+@pytest.fixture
+def desk_hours(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    """Sets the advisors' hours: ``desk_hours(open=True)`` (all day, every day) or closed."""
+    path = tmp_path / "policies.yml"
+
+    def set_hours(open: bool) -> None:
+        value = "00:00-24:00" if open else "fermé"
+        write_policies(path, weekdays=value, saturday=value, sunday=value)
+        os.utime(path, ns=(time.time_ns(), time.time_ns()))  # re-read even within one mtime tick
+
+    monkeypatch.setenv("SHOP_POLICIES", str(path))
+    return set_hours
+
+
+@pytest.fixture
+def advisor_online(shop_db: Engine) -> str:
+    """An advisor signed in to the desk right now; their username."""
+    now = datetime.utcnow()
+    with Session(shop_db, future=True) as session, session.begin():
+        session.add(AdvisorSession(token_hash=uuid.uuid4().hex * 2, username="julie", created_at=now,
+                                   last_seen=now, expires_at=now + timedelta(hours=1)))
+    return "julie"

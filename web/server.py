@@ -1,4 +1,9 @@
-"""Tiny static server for the Colibri chat page (standard library only).
+"""The web pages of Colibri: the customer chat page and the advisors' desk (port 8080).
+
+Static files of the web/ folder (standard library server), plus the desk's JSON API
+under ``/desk/api/`` (``desk/api.py``), which reaches Rasa's HTTP API with
+``RASA_URL`` and ``RASA_AUTH_TOKEN``. ``DESK_SECURE_COOKIE=1`` marks the desk's
+session cookie ``Secure`` (behind HTTPS).
 
     python web/server.py --host 127.0.0.1 --port 8080
 
@@ -16,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
+import logging
 import os
 import re
 import signal
@@ -25,6 +32,12 @@ import urllib.parse
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: the desk and actions packages live beside web/
+    sys.path.insert(0, str(ROOT))
+
+from desk.api import MAX_BODY, DeskApi, Reply  # noqa: E402
 
 WEB_DIR = Path(__file__).resolve().parent
 RASA_PORT = 5005
@@ -73,6 +86,7 @@ def build_csp(rasa_origins: list[str]) -> str:
 class ColibriServer(ThreadingHTTPServer):
     daemon_threads = True
     rasa_public_origin: str | None = None  # from RASA_PUBLIC_URL
+    desk: DeskApi | None = None  # the advisors' API, created by main()
 
 
 class ColibriHandler(SimpleHTTPRequestHandler):
@@ -110,6 +124,45 @@ class ColibriHandler(SimpleHTTPRequestHandler):
         target = Path(self.translate_path(self.path)).resolve()
         return target == WEB_DIR or WEB_DIR in target.parents
 
+    # --- the desk's API ------------------------------------------------------
+    def _desk(self, method: str) -> None:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY:
+            self.send_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE if length > 0 else HTTPStatus.BAD_REQUEST)
+            return
+        body = self.rfile.read(length) if length else b""
+        try:
+            reply = self.server.desk.handle(method, self.path, self.headers, body)
+        except Exception:  # noqa: BLE001 - logged; the advisor gets a clean 500, never a trace
+            logging.getLogger("desk").exception("desk API error on %s %s", method, self.path.split("?")[0])
+            reply = Reply(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": "erreur interne, réessayez"})
+        payload = b"" if reply.body is None else json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
+        self.send_response(reply.status)
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        if payload:
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _is_desk_api(self) -> bool:
+        return self.server.desk is not None and self.path.startswith("/desk/api/")
+
+    def do_GET(self):  # noqa: N802 - http.server names
+        if self._is_desk_api():
+            return self._desk("GET")
+        return super().do_GET()
+
+    def do_POST(self):  # noqa: N802 - http.server names
+        if self._is_desk_api():
+            return self._desk("POST")
+        self.send_error(HTTPStatus.METHOD_NOT_ALLOWED)
+
     def send_head(self):
         if not self._is_allowed():
             self.send_error(HTTPStatus.NOT_FOUND, "Not found")
@@ -133,7 +186,8 @@ class ColibriHandler(SimpleHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Content-Security-Policy", build_csp(self._rasa_origins()))
         self.send_header("Referrer-Policy", "no-referrer")
-        self.send_header("Cache-Control", "no-cache")
+        if not self.path.startswith("/desk/api/"):
+            self.send_header("Cache-Control", "no-cache")
         super().end_headers()
 
     # --- quiet logging: one line per request ---------------------------------
@@ -173,7 +227,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"RASA_PUBLIC_URL invalide : {public_url!r}", file=sys.stderr)
         return 2
 
-    server_class = type("Server", (ColibriServer,), {"rasa_public_origin": rasa_origin})
+    secure = os.environ.get("DESK_SECURE_COOKIE", "") == "1"
+    attributes = {"rasa_public_origin": rasa_origin, "desk": DeskApi(secure_cookie=secure)}
+    server_class = type("Server", (ColibriServer,), attributes)
     if ":" in args.host:
         server_class.address_family = socket.AF_INET6
     try:

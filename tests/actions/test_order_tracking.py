@@ -6,9 +6,10 @@ import asyncio
 import json
 
 import pytest
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from tracker_helpers import make_tracker, responses, run
+from tracker_helpers import DOMAIN, make_tracker, responses, run
 
 from actions import db
 from actions.leaving import ActionClearOrderRequest
@@ -188,19 +189,33 @@ def test_unknown_tracking_number(shop_db, carrier):
     assert responses(messages) == ["utter_parcel_unknown"]
 
 
-def test_three_failures_open_a_handoff_ticket_with_transcript(shop_db):
+def test_three_failures_hand_over_to_an_online_advisor_with_transcript(shop_db, desk_hours, advisor_online):
+    desk_hours(open=True)
     history = [{"event": "bot", "text": "Quel est votre numéro de commande ?", "timestamp": 1.0}]
-    slots, messages = act(ActionTrackOrder(), text="toto@example.fr", history=history,
-                          slots={"order_id": "CO100004", "failed_checks": 3})
-    assert responses(messages) == ["utter_checks_failed_handoff"]
-    ticket_number = messages[0]["ticket"]
+    tracker = make_tracker(text="toto@example.fr", history=history,
+                           slots={"order_id": "CO100004", "failed_checks": 3})
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionTrackOrder().run(dispatcher, tracker, DOMAIN))
+    assert responses(dispatcher.messages) == ["utter_checks_failed", "utter_handoff_queued"]
+    assert {"event": "pause"} in [{"event": e["event"]} for e in events]
+    ticket_number = dispatcher.messages[1]["ticket"]
     assert ticket_number.startswith("TKT-") and len(ticket_number) == 10
+    assert dispatcher.messages[1]["position"] == "1"
     [ticket] = tickets(shop_db)
     assert ticket.number == ticket_number
     assert ticket.kind == "handoff" and ticket.reason == "identity_check_failed"
     lines = json.loads(ticket.transcript)
     assert [line["role"] for line in lines] == ["bot", "customer"]
     assert lines[1]["text"] == "toto@example.fr"
+
+
+def test_three_failures_without_advisor_offer_a_callback(shop_db, desk_hours):
+    desk_hours(open=True)  # open, but nobody signed in to the desk
+    slots, messages = act(ActionTrackOrder(), text="toto@example.fr",
+                          slots={"order_id": "CO100004", "failed_checks": 3})
+    assert responses(messages) == ["utter_checks_failed", "utter_no_advisor_available"]
+    assert "lundi" in messages[1]["advisor_hours"]
+    assert tickets(shop_db) == []
     assert slots["order_status"] == "not_verified"
 
 

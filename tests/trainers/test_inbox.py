@@ -56,7 +56,7 @@ def start(timestamp: float | None = None) -> List[Event]:
 CONVERSATIONS: Dict[str, List[Event]] = {
     "first": [*start(), said("Bonjour je m'appelle Camille Martin zorglub", "greet", 0.3, fallback=True),
               *answered(), said("je veux un conseiller", "human_handoff", 0.99),
-              ActionExecuted("action_handoff"), *answered("utter_handoff")],
+              ActionExecuted("action_handoff"), *answered("utter_handoff_queued")],
     "second": [*start(), said("bonjour  je m’appelle Lucas Bernard ZORGLUB", "greet", 0.2, fallback=True),
                *answered(), said("ma commande CO100002 et mon mail camille.martin@example.fr, 06 12 34 56 78",
                                  "inform", 0.97),

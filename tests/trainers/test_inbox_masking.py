@@ -164,7 +164,7 @@ def test_message_before_a_handoff_request_is_exported() -> None:
         bot("Je n'ai pas trouvé."),
         user("je veux un conseiller", "human_handoff", 0.99),
         action("action_handoff"),
-        bot("Ticket TKT-100001", response="utter_handoff"),
+        bot("Ticket TKT-100001", response="utter_handoff_queued"),
         action("action_listen"),
     ]
     assert exported(events) == {"le machin du truc": {"handoff"}}
@@ -175,14 +175,15 @@ def test_handoff_through_a_button_and_after_failed_checks() -> None:
                bot("Voulez-vous un conseiller ?", buttons=[{"payload": "/human_handoff"}]),
                user("/human_handoff", "human_handoff", 1.0), action("action_handoff")]
     assert exported(offered) == {"aidez moi svp rien ne va": {"handoff"}}
-    failed = [user("CO100003 x@y.fr", "inform", 0.99), bot("Ticket", response="utter_checks_failed_handoff")]
+    failed = [user("CO100003 x@y.fr", "inform", 0.99), bot("Je m'arrête là", response="utter_checks_failed"),
+              bot("Vous êtes n°1 dans la file", response="utter_handoff_queued")]
     assert exported(failed) == {"CO100003 x@y.fr": {"handoff"}}
 
 
 def test_one_handoff_flags_one_message() -> None:
     events = [user("premier", "greet", 0.9), bot("Bonjour"), user("deuxième", "inform", 0.9), bot("ok"),
               user("conseiller", "human_handoff", 0.99), action("action_handoff"),
-              bot("Ticket", response="utter_handoff"), user("conseiller", "human_handoff", 0.99),
+              bot("Ticket", response="utter_handoff_queued"), user("conseiller", "human_handoff", 0.99),
               action("action_handoff")]
     assert exported(events) == {"deuxième": {"handoff"}}
 

@@ -64,7 +64,9 @@ class Served:
 
 def start_server(script: Path, cwd: Path, env: dict[str, str] | None = None, args=None) -> Served:
     clean_env = {k: v for k, v in os.environ.items() if k not in ("RASA_PUBLIC_URL", "WEB_HOST", "WEB_PORT")}
-    clean_env.update(PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1", **(env or {}))
+    # PYTHONPATH: a copy of server.py elsewhere still finds the desk's package.
+    clean_env.update(PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(SERVER.parents[1]),
+                     **(env or {}))
     if args is None:
         args = ["--host", "127.0.0.1", "--port", "0"]
     stderr = tempfile.TemporaryFile()

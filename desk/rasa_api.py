@@ -1,0 +1,87 @@
+"""The desk's client for Rasa's HTTP API (the conversation is recorded there, and only there).
+
+- ``messages``: the transcript, read from the tracker (customer, Colibri, advisors);
+- ``say``: an advisor's message, appended as a ``bot`` event with side effects on the
+  customer's latest channel, so it is recorded and delivered;
+- ``hand_back``: ``resume``, then the external intent that makes Colibri speak again.
+
+``RASA_URL`` (default http://127.0.0.1:5005) and ``RASA_AUTH_TOKEN``; every call has
+a timeout (``RASA_TIMEOUT``, seconds).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import urllib.parse
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional
+
+import requests
+
+from actions.settings import number_from_env
+
+CLOSED_INTENT = "EXTERNAL_handoff_closed"
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer, or answered with an error."""
+
+
+@dataclass
+class RasaApi:
+    url: str
+    token: Optional[str]
+    timeout: float = 5.0
+
+    @classmethod
+    def from_env(cls) -> RasaApi:
+        timeout = number_from_env("RASA_TIMEOUT", os.environ.get("RASA_TIMEOUT"), 5.0, 0.5, 60.0)
+        return cls(os.environ.get("RASA_URL") or "http://127.0.0.1:5005",
+                   os.environ.get("RASA_AUTH_TOKEN") or None, timeout)
+
+    def _call(self, method: str, conversation_id: str, suffix: str, params: Dict[str, str],
+              body: Any = None) -> Any:
+        path = f"/conversations/{urllib.parse.quote(conversation_id, safe='')}/{suffix}"
+        if self.token:
+            params = {**params, "token": self.token}
+        try:
+            reply = requests.request(method, self.url.rstrip("/") + path, params=params, json=body,
+                                     timeout=self.timeout)
+        except requests.RequestException as error:
+            raise RasaUnavailable(str(error)) from None
+        if reply.status_code >= 400:
+            raise RasaUnavailable(f"{method} {suffix}: HTTP {reply.status_code}")
+        return reply.json()
+
+    def messages(self, conversation_id: str) -> List[Dict[str, Any]]:
+        """Every message of the conversation, oldest first, numbered from 0."""
+        tracker = self._call("GET", conversation_id, "tracker", {"include_events": "ALL"})
+        lines: List[Dict[str, Any]] = []
+        for event in tracker.get("events") or []:
+            kind, text = event.get("event"), event.get("text")
+            if kind not in ("user", "bot") or not text:
+                continue
+            advisor = (event.get("metadata") or {}).get("advisor") if kind == "bot" else None
+            role = "customer" if kind == "user" else "advisor" if advisor else "bot"
+            at = datetime.fromtimestamp(event.get("timestamp") or 0, tz=timezone.utc)
+            lines.append({"index": len(lines), "role": role, "text": text, "at": at.isoformat(),
+                          "advisor": advisor})
+        return lines
+
+    def say(self, conversation_id: str, text: str, advisor: str, username: str) -> None:
+        """Records and delivers an advisor's message on the customer's latest channel."""
+        event = {"event": "bot", "text": text, "timestamp": time.time(),
+                 "metadata": {"advisor": advisor, "advisor_username": username}}
+        self._call("POST", conversation_id, "tracker/events",
+                   {"include_events": "NONE", "output_channel": "latest",
+                    "execute_side_effects": "true"}, event)
+
+    def hand_back(self, conversation_id: str, advisor: str) -> None:
+        """Resumes the conversation; Colibri speaks again (``EXTERNAL_handoff_closed``)."""
+        self._call("POST", conversation_id, "tracker/events", {"include_events": "NONE"},
+                   {"event": "resume", "timestamp": time.time()})
+        self._call("POST", conversation_id, "trigger_intent",
+                   {"output_channel": "latest", "include_events": "NONE"},
+                   {"name": CLOSED_INTENT, "entities": {"advisor_name": advisor}})
