@@ -12,7 +12,6 @@ a timeout (``RASA_TIMEOUT``, seconds).
 from __future__ import annotations
 
 import os
-import time
 import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -72,8 +71,8 @@ class RasaApi:
 
     def say(self, conversation_id: str, text: str, advisor: str, username: str) -> None:
         """Records and delivers an advisor's message on the customer's latest channel."""
-        event = {"event": "bot", "text": text, "timestamp": time.time(),
-                 "metadata": {"advisor": advisor, "advisor_username": username}}
+        # No timestamp: Rasa stamps the event with its own clock, which REST pickups compare with.
+        event = {"event": "bot", "text": text, "metadata": {"advisor": advisor, "advisor_username": username}}
         self._call("POST", conversation_id, "tracker/events",
                    {"include_events": "NONE", "output_channel": "latest",
                     "execute_side_effects": "true"}, event)
@@ -81,7 +80,7 @@ class RasaApi:
     def hand_back(self, conversation_id: str, advisor: str) -> None:
         """Resumes the conversation; Colibri speaks again (``EXTERNAL_handoff_closed``)."""
         self._call("POST", conversation_id, "tracker/events", {"include_events": "NONE"},
-                   {"event": "resume", "timestamp": time.time()})
+                   {"event": "resume"})
         self._call("POST", conversation_id, "trigger_intent",
                    {"output_channel": "latest", "include_events": "NONE"},
                    {"name": CLOSED_INTENT, "entities": {"advisor_name": advisor}})

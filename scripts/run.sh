@@ -58,8 +58,8 @@ echo "==> Rasa server on :$RASA_PORT (loading the model)"
 pids+=($!)
 wait_for "Rasa server" "http://127.0.0.1:$RASA_PORT/status?token=$RASA_AUTH_TOKEN" 180
 
-echo "==> Chat page on :$WEB_PORT"
-.venv/bin/python web/server.py --host 127.0.0.1 --port "$WEB_PORT" &
+echo "==> Chat page and advisors' desk on :$WEB_PORT"
+RASA_URL="http://127.0.0.1:$RASA_PORT" .venv/bin/python web/server.py --host 127.0.0.1 --port "$WEB_PORT" &
 pids+=($!)
 wait_for "chat page" "http://127.0.0.1:$WEB_PORT/" 20
 
@@ -67,6 +67,7 @@ cat <<INFO
 
   Colibri is running.
     Chat page        http://localhost:$WEB_PORT/
+    Advisors' desk   http://localhost:$WEB_PORT/desk/  (demo: julie or karim, password colibri-demo)
     Rasa REST        http://localhost:$RASA_PORT/webhooks/rest/webhook
     Rasa HTTP API    http://localhost:$RASA_PORT/  (token in var/rasa-auth-token)
     Action server    http://localhost:$ACTION_PORT/health

@@ -12,11 +12,10 @@ import os
 import time
 import uuid
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Iterator
 
 import pytest
-import yaml
+from shop_policies import write_policies
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
@@ -25,8 +24,6 @@ from actions import accounts, db
 from actions.desk_models import AdvisorSession
 from actions.seed import seed
 from simulators import free_port, mail_sink
-
-ROOT = Path(__file__).resolve().parent.parent
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -97,14 +94,6 @@ def inbox(smtp_server: mail_sink.Controller, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("SMTP_TIMEOUT", "5")
     monkeypatch.setattr(accounts, "SHOP_URL", "https://shop.test")
     return handler
-
-
-def write_policies(path, **hours: str) -> None:
-    """A copy of the shop's policies with the advisors' hours replaced (``weekdays=…``)."""
-    values = yaml.safe_load((ROOT / "knowledge" / "policies.yml").read_text(encoding="utf-8"))
-    for day, value in hours.items():
-        values[f"advisor_hours_{day}"] = value
-    path.write_text(yaml.safe_dump(values, allow_unicode=True), encoding="utf-8")
 
 
 @pytest.fixture

@@ -8,9 +8,11 @@ newest one in ``models/`` (``make train``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -19,11 +21,13 @@ from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 import requests
+from shop_policies import write_policies
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from actions import db
 from actions.seed import seed
+from desk import passwords
 from simulators import free_port, mail_sink
 from simulators.laposte import start_in_thread
 
@@ -64,7 +68,24 @@ class Assistant:
     shop_url: str
     inbox: mail_sink.Inbox
     tracker_url: str  # SQLAlchemy URL of the Rasa server's SQLite tracker store
+    desk_url: str  # the web server: chat page and advisors' desk
+    policies: Path  # the shop's policies file the action server reads (advisors' hours)
     logs: Dict[str, Path] = field(default_factory=dict)
+    advisor_password: str = "mot-de-passe-e2e"  # every advisor of the test accounts
+
+    def advisors_hours(self, open: bool) -> None:
+        """Opens or closes the advisors' hours (the action server re-reads the file)."""
+        value = "00:00-24:00" if open else "fermé"
+        write_policies(self.policies, weekdays=value, saturday=value, sunday=value)
+        os.utime(self.policies, ns=(time.time_ns() + 1_000_000_000,) * 2)
+
+    def desk(self, username: str = "julie") -> requests.Session:
+        """An advisor signed in to the desk: a requests session with the desk's cookie."""
+        session = requests.Session()
+        reply = session.post(f"{self.desk_url}/desk/api/login", timeout=10,
+                             json={"username": username, "password": self.advisor_password})
+        assert reply.status_code == 200, reply.text
+        return session
 
     def conversation(self) -> Callable[[str], List[dict]]:
         """A new customer on the REST channel: ``say(text)`` returns the bot's messages."""
@@ -95,9 +116,34 @@ class Assistant:
         return response.json()
 
 
+def keep_desk_open(assistant: Assistant, username: str, stop: threading.Event) -> threading.Thread:
+    """An advisor with the desk open, as the page does: signed in, checking the queue every few seconds."""
+    session = assistant.desk(username)
+    session.get(f"{assistant.desk_url}/desk/api/queue", timeout=5)
+
+    def poll() -> None:
+        while not stop.wait(5):
+            with contextlib.suppress(requests.RequestException):
+                session.get(f"{assistant.desk_url}/desk/api/queue", timeout=5)
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    return thread
+
+
+def write_advisors(path: Path) -> None:
+    hashed = passwords.hash_password(Assistant.advisor_password, iterations=1000)
+    path.write_text("advisors:\n" + "".join(
+        f'  - {{username: {user}, name: {name}, password_hash: "{hashed}"}}\n'
+        for user, name in (("julie", "Julie"), ("karim", "Karim"), ("lea", "Léa"))), encoding="utf-8")
+
+
 @pytest.fixture(scope="session")
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
-    """Starts the carrier simulator, the action server and the Rasa server."""
+    """Starts the carrier simulator, the action server, the Rasa server and the web server.
+
+    The advisors work around the clock (tests close the hours when they need to), and
+    one advisor, Léa, keeps the desk open for the whole session."""
     model = newest_model()
     work = tmp_path_factory.mktemp("assistant")
     shop_url = f"sqlite:///{work / 'shop.db'}"
@@ -106,7 +152,10 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     engine.dispose()
     carrier, carrier_url = start_in_thread(port=0, key="e2e-key")
     smtp = mail_sink.start(free_port())
-    action_port, rasa_port, token = free_port(), free_port(), uuid.uuid4().hex
+    action_port, rasa_port, web_port, token = free_port(), free_port(), free_port(), uuid.uuid4().hex
+    policies = work / "policies.yml"
+    write_policies(policies, weekdays="00:00-24:00", saturday="00:00-24:00", sunday="00:00-24:00")
+    write_advisors(work / "advisors.yml")
     (work / "endpoints.yml").write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
         f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{work / "tracker.db"}"\n',
@@ -115,9 +164,12 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     env = {**os.environ, "DATABASE_URL": shop_url, "CARRIER_API_URL": carrier_url,
            "CARRIER_API_KEY": "e2e-key", "CARRIER_TIMEOUT": "2", "CARRIER_RETRIES": "1",
            "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port), "SHOP_URL": "https://shop.test",
+           "SHOP_POLICIES": str(policies), "DESK_ADVISORS": str(work / "advisors.yml"),
+           "RASA_URL": f"http://127.0.0.1:{rasa_port}", "RASA_AUTH_TOKEN": token,
            "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
     processes: List[subprocess.Popen] = []
-    logs = {"actions": work / "actions.log", "rasa": work / "rasa.log"}
+    stop_polling = threading.Event()
+    logs = {"actions": work / "actions.log", "rasa": work / "rasa.log", "web": work / "web.log"}
 
     def start(args: List[str], log: Path) -> subprocess.Popen:
         process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log.open("w"),
@@ -133,9 +185,15 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
                       "--auth-token", token, "--endpoints", str(work / "endpoints.yml"),
                       "--credentials", str(ROOT / "credentials.yml")], logs["rasa"])
         wait_until_up(f"http://127.0.0.1:{rasa_port}/status?token={token}", rasa, logs["rasa"], 240)
-        yield Assistant(f"http://127.0.0.1:{rasa_port}", token, shop_url, smtp.handler,
-                        f"sqlite:///{work / 'tracker.db'}", logs)
+        web = start([sys.executable, str(ROOT / "web" / "server.py"), "--port", str(web_port)], logs["web"])
+        wait_until_up(f"http://127.0.0.1:{web_port}/", web, logs["web"], 30)
+        running = Assistant(f"http://127.0.0.1:{rasa_port}", token, shop_url, smtp.handler,
+                            f"sqlite:///{work / 'tracker.db'}", f"http://127.0.0.1:{web_port}",
+                            policies, logs)
+        keep_desk_open(running, "lea", stop_polling)
+        yield running
     finally:
+        stop_polling.set()
         for process in processes:
             process.terminate()
         for process in processes:
@@ -145,3 +203,4 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
                 process.kill()
         carrier.stop()
         smtp.stop()
+
