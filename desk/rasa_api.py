@@ -79,8 +79,10 @@ class RasaApi:
 
     def hand_back(self, conversation_id: str, advisor: str) -> None:
         """Resumes the conversation; Colibri speaks again (``EXTERNAL_handoff_closed``)."""
+        # ``action_listen`` after ``resume``: while paused Rasa predicted nothing, so the rules
+        # must see Colibri listening again before the external intent (as after any turn).
         self._call("POST", conversation_id, "tracker/events", {"include_events": "NONE"},
-                   {"event": "resume"})
+                   [{"event": "resume"}, {"event": "action", "name": "action_listen"}])
         self._call("POST", conversation_id, "trigger_intent",
                    {"output_channel": "latest", "include_events": "NONE"},
                    {"name": CLOSED_INTENT, "entities": {"advisor_name": advisor}})

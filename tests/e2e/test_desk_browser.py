@@ -16,6 +16,9 @@ from typing import Iterator
 import pytest
 import requests
 from chat_helpers import said
+from sqlalchemy import select
+
+from actions.desk_models import Handoff
 
 pytestmark = pytest.mark.e2e
 
@@ -45,7 +48,7 @@ def page(browser):
     context = browser.new_context(locale="fr-FR")
     page = context.new_page()
     errors: list = []
-    page.on("pageerror", errors.append)
+    page.on("pageerror", lambda error: errors.append(error))
     yield page
     context.close()
     assert errors == [], errors
@@ -79,7 +82,8 @@ def test_advisor_takes_replies_and_closes_in_the_browser(assistant, page):
     page.get_by_test_id("login-submit").click()
     assert page.get_by_test_id("advisor-name").inner_text(timeout=10_000) == "Julie"
 
-    item = page.locator(f'[data-testid="queue-item"]:has-text("{HOSTILE[:8]}")').first
+    handoff_id = assistant.shop(select(Handoff.id).where(Handoff.conversation_id == say.sender))
+    item = page.locator(f'[data-testid="queue-item"][data-handoff-id="{handoff_id}"]')
     item.wait_for(timeout=15_000)
     item.get_by_test_id("take-button").click()
 
