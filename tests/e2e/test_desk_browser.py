@@ -16,6 +16,7 @@ from typing import Iterator
 import pytest
 import requests
 from chat_helpers import said
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from actions.desk_models import Handoff
@@ -65,7 +66,7 @@ def test_wrong_password_is_refused_on_the_page(assistant, page):
     page.get_by_test_id("login-username").fill("julie")
     page.get_by_test_id("login-password").fill("pas le bon")
     page.get_by_test_id("login-submit").click()
-    assert "incorrect" in page.get_by_test_id("login-error").inner_text(timeout=10_000)
+    expect(page.get_by_test_id("login-error")).to_contain_text("incorrect", timeout=10_000)
     assert page.get_by_test_id("queue").is_hidden()
 
 
@@ -80,7 +81,7 @@ def test_advisor_takes_replies_and_closes_in_the_browser(assistant, page):
     page.get_by_test_id("login-username").fill("julie")
     page.get_by_test_id("login-password").fill(assistant.advisor_password)
     page.get_by_test_id("login-submit").click()
-    assert page.get_by_test_id("advisor-name").inner_text(timeout=10_000) == "Julie"
+    expect(page.get_by_test_id("advisor-name")).to_have_text("Julie", timeout=10_000)
 
     handoff_id = assistant.shop(select(Handoff.id).where(Handoff.conversation_id == say.sender))
     item = page.locator(f'[data-testid="queue-item"][data-handoff-id="{handoff_id}"]')

@@ -31,7 +31,7 @@ def test_return_step_by_step_then_asked_again(assistant):
     assert "commande" in said(say("bonjour je voudrais renvoyer un article"))
     assert "e-mail" in said(say("CO100002"))
     assert "ouvert" in said(say("camille.martin@example.fr"))
-    assert "intact" in said(say("oui"))
+    assert re.search(r"intact|parfait état", said(say("oui")))  # either variation of the question
     why = said(say("oui"))
     assert "raison" in why or "ne va pas" in why
     registered = said(say("elle est trop petite, pas la bonne taille"))
