@@ -48,11 +48,7 @@ class ValidateAccountLinkForm(FormValidationAction):
         if not form_input.may_read(tracker):
             return {}
         address = form_input.entity(tracker, "email") or normalise.email(form_input.text(tracker))
-        if address:
-            return {"account_email": address}
-        asked = tracker.get_slot("requested_slot") == "account_email"
-        answer = form_input.is_answer(tracker, *PURPOSE_OF_INTENT)
-        return {"account_email": form_input.text(tracker)[:300]} if asked and answer else {}
+        return form_input.found_or_answer(tracker, "account_email", address, *PURPOSE_OF_INTENT)
 
     def validate_account_email(self, value: Any, dispatcher: CollectingDispatcher,
                                tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:

@@ -42,10 +42,6 @@ def e164(phone: str) -> str:
     return "+33" + phone.replace(" ", "")[1:]
 
 
-def _asked(tracker: Tracker, slot: str) -> bool:
-    return tracker.get_slot("requested_slot") == slot
-
-
 class ValidateCallbackForm(FormValidationAction):
     """The phone number and the preferred slot, from the words or the buttons."""
 
@@ -57,11 +53,7 @@ class ValidateCallbackForm(FormValidationAction):
         if not form_input.may_read(tracker):
             return {}
         phone = form_input.entity(tracker, "phone_number") or normalise.phone_number(form_input.text(tracker))
-        if phone:
-            return {"phone_number": phone}
-        if _asked(tracker, "phone_number") and form_input.is_answer(tracker, "request_callback"):
-            return {"phone_number": form_input.text(tracker)[:100]}  # refused by validate
-        return {}
+        return form_input.found_or_answer(tracker, "phone_number", phone, "request_callback", limit=100)
 
     def validate_phone_number(self, value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
@@ -75,11 +67,7 @@ class ValidateCallbackForm(FormValidationAction):
         if not form_input.may_read(tracker):
             return {}
         slot = form_input.entity(tracker, "callback_slot") or callback_slot(form_input.text(tracker))
-        if slot:
-            return {"callback_slot": slot}
-        if _asked(tracker, "callback_slot") and form_input.is_answer(tracker):
-            return {"callback_slot": form_input.text(tracker)[:100]}  # refused by validate
-        return {}
+        return form_input.found_or_answer(tracker, "callback_slot", slot, limit=100)
 
     def validate_callback_slot(self, value: Any, dispatcher: CollectingDispatcher,
                                tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
@@ -143,13 +131,9 @@ class ValidateEmailAnswerForm(FormValidationAction):
         if not form_input.may_read(tracker):
             return {}
         address = form_input.entity(tracker, "email") or normalise.email(form_input.text(tracker))
-        if address:
-            return {"reply_email": address}
-        if tracker.get_slot("reply_email") is None and tracker.get_slot("verified_order"):
-            return {"reply_email": tracker.get_slot("email")}  # already proved in this conversation
-        if _asked(tracker, "reply_email") and form_input.is_answer(tracker, "request_email_answer"):
-            return {"reply_email": form_input.text(tracker)[:300]}  # refused by validate
-        return {}
+        if not address and tracker.get_slot("reply_email") is None and tracker.get_slot("verified_order"):
+            address = tracker.get_slot("email")  # already proved in this conversation
+        return form_input.found_or_answer(tracker, "reply_email", address, "request_email_answer")
 
     def validate_reply_email(self, value: Any, dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
@@ -160,7 +144,7 @@ class ValidateEmailAnswerForm(FormValidationAction):
 
     def extract_question(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: DomainDict) -> Dict[str, Any]:
-        if _asked(tracker, "question") and form_input.may_read(tracker):
+        if tracker.get_slot("requested_slot") == "question" and form_input.may_read(tracker):
             return {"question": form_input.text(tracker)[:MAX_QUESTION + 1]}
         return {}
 

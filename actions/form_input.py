@@ -8,7 +8,7 @@ when the message is an answer, not a question asked in passing.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Dict, Optional
 
 from rasa_sdk import Tracker
 
@@ -42,3 +42,15 @@ def entity(tracker: Tracker, name: str) -> Optional[str]:
         if found.get("entity") == name and isinstance(found.get("value"), str):
             return found["value"]
     return None
+
+
+def found_or_answer(tracker: Tracker, slot: str, found: Optional[str], *also: str,
+                    limit: int = 300) -> Dict[str, Any]:
+    """What a form's ``extract_<slot>`` returns: ``found`` (a value read in the message);
+    without one, the raw answer to the question about ``slot``, for its validation to refuse
+    with an example; otherwise nothing. ``also``: intents that count as answers too."""
+    if found:
+        return {slot: found}
+    if tracker.get_slot("requested_slot") == slot and is_answer(tracker, *also):
+        return {slot: text(tracker)[:limit]}
+    return {}
