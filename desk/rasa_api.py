@@ -21,7 +21,8 @@ import requests
 
 from actions.settings import number_from_env
 
-CLOSED_INTENT = "EXTERNAL_handoff_closed"
+CLOSED_INTENT = "EXTERNAL_handoff_closed"  # the advisor closed the conversation
+NO_ADVISOR_INTENT = "EXTERNAL_no_advisor"  # nobody came: Colibri offers a callback instead
 
 
 class RasaUnavailable(Exception):
@@ -77,12 +78,13 @@ class RasaApi:
                    {"include_events": "NONE", "output_channel": "latest",
                     "execute_side_effects": "true"}, event)
 
-    def hand_back(self, conversation_id: str, advisor: str) -> None:
-        """Resumes the conversation; Colibri speaks again (``EXTERNAL_handoff_closed``)."""
+    def hand_back(self, conversation_id: str, advisor: Optional[str] = None,
+                  intent: str = CLOSED_INTENT) -> None:
+        """Resumes the conversation; Colibri speaks again (``intent``, with the advisor's name)."""
         # ``action_listen`` after ``resume``: while paused Rasa predicted nothing, so the rules
         # must see Colibri listening again before the external intent (as after any turn).
         self._call("POST", conversation_id, "tracker/events", {"include_events": "NONE"},
                    [{"event": "resume"}, {"event": "action", "name": "action_listen"}])
         self._call("POST", conversation_id, "trigger_intent",
                    {"output_channel": "latest", "include_events": "NONE"},
-                   {"name": CLOSED_INTENT, "entities": {"advisor_name": advisor}})
+                   {"name": intent, "entities": {"advisor_name": advisor} if advisor else {}})

@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: the desk and actions packages live beside web/
     sys.path.insert(0, str(ROOT))
 
+from desk import sweeper  # noqa: E402
 from desk.api import MAX_BODY, DeskApi, Reply  # noqa: E402
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -228,7 +229,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     secure = os.environ.get("DESK_SECURE_COOKIE", "") == "1"
-    attributes = {"rasa_public_origin": rasa_origin, "desk": DeskApi(secure_cookie=secure)}
+    desk = DeskApi(secure_cookie=secure)
+    sweeper.start(desk.rasa)  # waiting customers go back to Colibri when no advisor is around
+    attributes = {"rasa_public_origin": rasa_origin, "desk": desk}
     server_class = type("Server", (ColibriServer,), attributes)
     if ":" in args.host:
         server_class.address_family = socket.AF_INET6

@@ -72,6 +72,7 @@ class Assistant:
     policies: Path  # the shop's policies file the action server reads (advisors' hours)
     logs: Dict[str, Path] = field(default_factory=dict)
     advisor_password: str = "mot-de-passe-e2e"  # every advisor of the test accounts
+    desk_keeper: Any = None  # Léa, who keeps the desk open (DeskKeeper)
 
     def advisors_hours(self, open: bool) -> None:
         """Opens or closes the advisors' hours (the action server re-reads the file)."""
@@ -116,19 +117,32 @@ class Assistant:
         return response.json()
 
 
-def keep_desk_open(assistant: Assistant, username: str, stop: threading.Event) -> threading.Thread:
-    """An advisor with the desk open, as the page does: signed in, checking the queue every few seconds."""
-    session = assistant.desk(username)
-    session.get(f"{assistant.desk_url}/desk/api/queue", timeout=5)
+class DeskKeeper:
+    """An advisor with the desk open, as the page does: signed in, checking the queue every few
+    seconds. ``stop()`` signs out (the advisor leaves), ``start()`` signs in again."""
 
-    def poll() -> None:
-        while not stop.wait(5):
-            with contextlib.suppress(requests.RequestException):
-                session.get(f"{assistant.desk_url}/desk/api/queue", timeout=5)
+    def __init__(self, assistant: Assistant, username: str) -> None:
+        self.assistant, self.username = assistant, username
+        self.halt = threading.Event()
+        self.session: requests.Session | None = None
 
-    thread = threading.Thread(target=poll, daemon=True)
-    thread.start()
-    return thread
+    def start(self) -> None:
+        self.halt.clear()
+        self.session = self.assistant.desk(self.username)
+        url = f"{self.assistant.desk_url}/desk/api/queue"
+        self.session.get(url, timeout=5)
+
+        def poll(session: requests.Session = self.session) -> None:
+            while not self.halt.wait(5):
+                with contextlib.suppress(requests.RequestException):
+                    session.get(url, timeout=5)
+
+        threading.Thread(target=poll, daemon=True).start()
+
+    def stop(self) -> None:
+        self.halt.set()
+        if self.session is not None:
+            self.session.post(f"{self.assistant.desk_url}/desk/api/logout", json={}, timeout=5)
 
 
 def write_advisors(path: Path) -> None:
@@ -166,9 +180,12 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
            "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port), "SHOP_URL": "https://shop.test",
            "SHOP_POLICIES": str(policies), "DESK_ADVISORS": str(work / "advisors.yml"),
            "RASA_URL": f"http://127.0.0.1:{rasa_port}", "RASA_AUTH_TOKEN": token,
+           # Waiting customers go back to Colibri 20 s after the last advisor left (Léa's page
+           # checks in every 5 s and her last_seen is written every 10 s: never 20 s old).
+           "DESK_ABANDON_AFTER": "20", "DESK_SWEEP_EVERY": "1",
            "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
     processes: List[subprocess.Popen] = []
-    stop_polling = threading.Event()
+    running: Assistant | None = None
     logs = {"actions": work / "actions.log", "rasa": work / "rasa.log", "web": work / "web.log"}
 
     def start(args: List[str], log: Path) -> subprocess.Popen:
@@ -190,10 +207,12 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
         running = Assistant(f"http://127.0.0.1:{rasa_port}", token, shop_url, smtp.handler,
                             f"sqlite:///{work / 'tracker.db'}", f"http://127.0.0.1:{web_port}",
                             policies, logs)
-        keep_desk_open(running, "lea", stop_polling)
+        running.desk_keeper = DeskKeeper(running, "lea")
+        running.desk_keeper.start()
         yield running
     finally:
-        stop_polling.set()
+        if running is not None:
+            running.desk_keeper.halt.set()
         for process in processes:
             process.terminate()
         for process in processes:

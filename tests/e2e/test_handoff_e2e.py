@@ -194,3 +194,26 @@ def test_no_advisor_free_a_written_answer_is_recorded(assistant):
         assert saved.kind == "email" and saved.question == "Livrez-vous en Corse, et en combien de temps ?"
     finally:
         assistant.advisors_hours(open=True)
+
+
+def test_when_every_advisor_leaves_the_waiting_customer_gets_colibri_back(assistant):
+    assistant.advisors_hours(open=True)
+    assistant.desk_keeper.stop()  # Léa signs out
+    try:
+        julie = assistant.desk("julie")
+        julie.get(f"{assistant.desk_url}/desk/api/queue", timeout=10)  # Julie is online
+        say = assistant.conversation()
+        before = time.time()
+        assert re.search(r"TKT-\d{6}", said(say("je veux un conseiller")))
+        julie.post(f"{assistant.desk_url}/desk/api/logout", json={}, timeout=10)  # and leaves
+
+        def apology() -> str:
+            text = said(picked_up(assistant, say.sender, before))
+            return text if "rappel" in text else ""
+
+        offer = wait_for(apology, "Colibri taking the conversation back", seconds=60)
+        assert re.search(r"désolé|excuses", offer, re.IGNORECASE)
+        assert not assistant.tracker(say.sender)["paused"]
+        assert "numéro" in said(say("/request_callback"))  # the way out works
+    finally:
+        assistant.desk_keeper.start()
