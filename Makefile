@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv/bin
 RASA := SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore::DeprecationWarning $(VENV)/rasa
 
-.PHONY: help venv db train run test lint validate pytest browser test-core test-nlu lock clean bench bench-nlu inbox
+.PHONY: help venv db train run test lint validate pytest browser web-assets test-core test-nlu lock clean bench bench-nlu inbox
 
 help:
 	@echo "make run    start the assistant (chat page on http://localhost:8080)"
@@ -23,7 +23,7 @@ train: venv
 	@echo "==> Training (skipped by Rasa when data and config are unchanged)"
 	@$(RASA) train --num-threads 2
 
-run: venv db train
+run: venv db train web-assets
 	@scripts/run.sh
 
 inbox: venv
@@ -47,7 +47,14 @@ browser:
 	    || { apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver; }; \
 	fi
 
-pytest: venv browser
+# The chat widget's socket.io client (package.json / package-lock.json), served from web/vendor/.
+web-assets:
+	@echo "==> npm ci: socket.io client for the chat widget (web/vendor/)"
+	@npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p web/vendor
+	@cp node_modules/socket.io-client/dist/socket.io.min.js web/vendor/socket.io.min.js
+
+pytest: venv browser web-assets
 	@echo "==> pytest (actions, carrier, web page, end-to-end)"
 	@$(VENV)/python -m pytest
 

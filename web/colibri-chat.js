@@ -1,11 +1,16 @@
 /*
- * Colibri — widget de chat du service client (JavaScript simple, sans dépendance).
+ * Colibri — widget de chat du service client (JavaScript simple, une seule balise script).
  *
  * Intégration : <script src="/colibri-chat.js" data-rasa-url="" defer></script>
- *   data-rasa-url : URL du serveur Rasa (vide = même hôte que la page, port 5005)
+ *   data-rasa-url : URL du serveur Rasa (vide = paramètre « rasa-url » de l'adresse de la page
+ *     s'il y en a un, sinon même hôte que la page, port 5005)
  *   data-open="true" : panneau ouvert au chargement
- * Protocole : canal REST de Rasa, POST {rasaUrl}/webhooks/rest/webhook
- *   {"sender": "...", "message": "..."} -> [{text, buttons, image, custom}, ...]
+ * Protocole : canal socket.io de Rasa (client socket.io v4 servi par ce site, vendor/socket.io.min.js,
+ *   construit par `make web-assets`). io(RASA_URL, {path: "/socket.io/"}) ;
+ *   émis : session_request {session_id}, user_uttered {message, session_id} ;
+ *   reçus : session_confirm, bot_uttered {text, quick_replies|buttons, attachment|image}.
+ *   L'identifiant de session est gardé dans localStorage : même conversation après rechargement
+ *   et dans les autres onglets ; les messages affichés aussi (clé par session, bornés).
  * Sécurité : tout texte (client ou serveur) passe par textContent ; aucun HTML n'est interprété.
  */
 (function () {
@@ -14,20 +19,25 @@
   const script = document.currentScript || document.querySelector('script[src*="colibri-chat"]');
   const attr = (name) => ((script && script.getAttribute(name)) || "").trim();
 
-  const RASA_URL = (attr("data-rasa-url") || `${location.protocol}//${location.hostname}:5005`).replace(/\/+$/, "");
-  const ENDPOINT = RASA_URL + "/webhooks/rest/webhook";
+  // The page's "rasa-url" query parameter (tests, demos) only counts when data-rasa-url is empty;
+  // the page's Content-Security-Policy still decides which servers may be reached.
+  const fromQuery = new URLSearchParams(location.search).get("rasa-url") || "";
+  const RASA_URL = (attr("data-rasa-url") || fromQuery || `${location.protocol}//${location.hostname}:5005`)
+    .trim().replace(/\/+$/, "");
+  const SOCKET_PATH = "/socket.io/";
   const MAX_CHARS = 2000;
-  const TIMEOUT_MS = 15000;
+  const TIMEOUT_MS = 30000; // no answer from Colibri within this delay: error notice
   const MAX_SAVED = 200; // messages kept in the saved transcript
-  const KEY_SENDER = "colibri.sender";
-  const KEY_LOG = "colibri.transcript";
+  const KEY_SENDER = "colibri.session";
+  const KEY_LOG = "colibri.transcript."; // + session id
   const KEY_OPEN = "colibri.open";
 
   const TEXT = {
     launcher: "Discuter avec Colibri", title: "Colibri — Service client", reset: "Nouvelle conversation",
     close: "Fermer le chat", log: "Conversation avec Colibri", label: "Votre message", send: "Envoyer",
-    typing: "Colibri écrit…", you: "Vous : ", bot: "Colibri : ",
-    choices: "Réponses proposées", image: "Image envoyée par Colibri",
+    typing: "Colibri écrit…", you: "Vous : ", bot: "Colibri : ", advisor: "Conseiller",
+    choices: "Réponses proposées", image: "Image envoyée par Colibri", chars: " caractères sur 2 000",
+    offline: "Connexion au service interrompue, nouvelle tentative en cours…",
     welcome: "Bonjour ! Je suis Colibri, l'assistant du service client. Comment puis-je vous aider ?",
     error: "Oups, je n'arrive pas à joindre le service pour le moment. Réessayez dans un instant.",
     tooLong: "Votre message est trop long (2 000 caractères maximum). Merci de le raccourcir.",
@@ -57,7 +67,7 @@
 
   function loadTranscript() {
     try {
-      const data = JSON.parse(store.get(KEY_LOG) || "[]");
+      const data = JSON.parse(store.get(KEY_LOG + senderId) || "[]");
       return Array.isArray(data) ? data.filter((m) => m && typeof m === "object") : [];
     } catch (e) {
       return [];
@@ -66,16 +76,15 @@
 
   function saveTranscript() {
     transcript = transcript.slice(-MAX_SAVED);
-    store.set(KEY_LOG, JSON.stringify(transcript));
+    store.set(KEY_LOG + senderId, JSON.stringify(transcript));
   }
 
   const savedSender = store.get(KEY_SENDER);
   let senderId = /^[\w-]{8,80}$/.test(savedSender || "") ? savedSender : newSenderId();
   store.set(KEY_SENDER, senderId);
   let transcript = loadTranscript();
-  let generation = 0; // bumped by "Nouvelle conversation": late answers are then ignored
-  let pending = 0; // requests waiting for an answer
-  let queue = Promise.resolve(); // one request at a time keeps answers in order
+  let waiting = null; // timer while Colibri's answer is awaited (typing indicator)
+  let socket = null;
 
   // ---- DOM helpers ----
   // el("p", {class: "x", text: "..."}, child...) : text always goes through textContent.
@@ -131,11 +140,13 @@
   const typing = el("p", { class: "colibri-typing", role: "status" });
   const input = el("textarea", {
     id: "colibri-input", class: "colibri-input", rows: "2", autocomplete: "off", enterkeyhint: "send",
+    "aria-describedby": "colibri-counter",
   });
+  const counter = el("p", { id: "colibri-counter", class: "colibri-counter" });
   const sendBtn = el("button", { type: "submit", class: "colibri-send", text: TEXT.send });
   const form = el("form", { class: "colibri-form", novalidate: "" },
     el("label", { for: "colibri-input", class: "colibri-label", text: TEXT.label }),
-    el("div", { class: "colibri-row" }, input, sendBtn));
+    el("div", { class: "colibri-row" }, input, sendBtn), counter);
   const panel = el("section", { id: "colibri-panel", class: "colibri-panel", "aria-labelledby": "colibri-title" },
     header, log, typing, form);
 
@@ -146,7 +157,9 @@
     const item = el("div", { class: "colibri-msg colibri-" + entry.from });
     if (entry.text) {
       const bubble = el("p", { class: "colibri-bubble" });
-      if (entry.from !== "notice") {
+      if (entry.advisor) {
+        bubble.append(el("span", { class: "colibri-author", text: `${entry.advisor} (${TEXT.advisor.toLowerCase()}) : ` }));
+      } else if (entry.from !== "notice") {
         bubble.append(el("span", { class: "colibri-sr", text: entry.from === "user" ? TEXT.you : TEXT.bot }));
       }
       if (entry.from === "bot") appendLinkified(bubble, entry.text);
@@ -190,56 +203,67 @@
   // Notices (errors, welcome) are shown but not saved.
   const notice = (text, from = "notice") => render({ from, text });
 
+  // A bot_uttered event of Rasa's socket.io channel: {text}, {text, quick_replies},
+  // {attachment: {type: "image", payload: {src}}}; `buttons` and `image` are accepted too.
   function addBotMessage(message) {
     if (!message || typeof message !== "object") return;
     const entry = { from: "bot" };
     if (typeof message.text === "string" && message.text.trim()) entry.text = message.text;
-    if (typeof message.image === "string" && message.image) entry.image = message.image;
-    if (Array.isArray(message.buttons)) {
-      entry.buttons = message.buttons
+    const attachment = message.attachment && message.attachment.payload;
+    const image = message.image || (message.attachment && message.attachment.type === "image" && attachment && attachment.src);
+    if (typeof image === "string" && image) entry.image = image;
+    const choices = Array.isArray(message.quick_replies) ? message.quick_replies : message.buttons;
+    if (Array.isArray(choices)) {
+      entry.buttons = choices
         .filter((b) => b && (b.title || b.payload))
         .map((b) => ({ title: String(b.title || b.payload), payload: String(b.payload || b.title) }));
     }
+    // An advisor's name, if Rasa ever forwards the event's metadata (Rasa 3.6 sends only the text).
+    const advisor = message.metadata && message.metadata.advisor;
+    if (typeof advisor === "string" && advisor.trim()) entry.advisor = advisor.trim().slice(0, 60);
     // `custom` payloads are not displayed by this widget.
     if (entry.text || entry.image || (entry.buttons && entry.buttons.length)) addEntry(entry);
   }
 
-  const updateTyping = () => { typing.textContent = pending > 0 ? TEXT.typing : ""; };
+  function setWaiting(on) {
+    clearTimeout(waiting);
+    waiting = on ? setTimeout(() => { setWaiting(false); notice(TEXT.error); }, TIMEOUT_MS) : null;
+    typing.textContent = on ? TEXT.typing : "";
+  }
 
-  // ---- Talking to Rasa ----
-  async function postToRasa(sender, message) {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
-    try {
-      const response = await fetch(ENDPOINT, {
-        method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ sender, message }), signal: controller.signal,
-      });
-      if (!response.ok) throw new Error("HTTP " + response.status);
-      const data = await response.json();
-      return Array.isArray(data) ? data : [];
-    } finally {
-      clearTimeout(timer);
-    }
+  function updateCounter() {
+    const count = Array.from(input.value).length;
+    counter.textContent = count + TEXT.chars;
+    counter.classList.toggle("colibri-over", count > MAX_CHARS);
+  }
+
+  // ---- Talking to Rasa (socket.io) ----
+  function connect() {
+    if (typeof window.io !== "function") { notice(TEXT.error); return; }
+    socket = window.io(RASA_URL, { path: SOCKET_PATH, transports: ["websocket", "polling"], tryAllTransports: true });
+    // Every (re)connection asks for the same session: Rasa puts the socket in its room.
+    socket.on("connect", () => socket.emit("session_request", { session_id: senderId }));
+    socket.on("session_confirm", () => { /* the session id is ours; nothing to do */ });
+    socket.on("bot_uttered", (message) => { setWaiting(false); addBotMessage(message); });
+    socket.on("disconnect", (reason) => { if (reason !== "io client disconnect") notice(TEXT.offline); });
+  }
+
+  // Load the socket.io client served next to this script (vendor/), then connect.
+  function loadClient() {
+    if (typeof window.io === "function") { connect(); return; }
+    const base = script && script.src ? script.src : location.href;
+    const tag = el("script", { src: new URL("vendor/socket.io.min.js", base).href });
+    tag.addEventListener("load", connect);
+    tag.addEventListener("error", () => notice(TEXT.error));
+    document.head.append(tag);
   }
 
   // Show `shown` as the customer's message, send `payload` to Rasa; onFail() runs on error.
   function send(payload, shown, onFail) {
-    const gen = generation;
-    const sender = senderId;
+    if (!socket || !socket.connected) { notice(TEXT.error); onFail(); return; }
     addEntry({ from: "user", text: shown });
-    pending += 1;
-    updateTyping();
-    queue = queue
-      .then(() => postToRasa(sender, payload))
-      .then(
-        (messages) => { if (gen === generation) messages.forEach(addBotMessage); },
-        () => { if (gen === generation) { notice(TEXT.error); onFail(); } },
-      )
-      .finally(() => {
-        if (gen === generation) pending -= 1;
-        updateTyping();
-      });
+    socket.emit("user_uttered", { message: payload, session_id: senderId });
+    setWaiting(true);
   }
 
   // Put the customer's text back in the field without losing what was typed since.
@@ -255,8 +279,10 @@
       input.value = "";
       send(text, text, () => restoreInput(text));
     }
+    updateCounter();
     input.focus();
   });
+  input.addEventListener("input", updateCounter);
 
   // Enter sends, Shift+Enter adds a new line (ignored while an IME is composing).
   input.addEventListener("keydown", (event) => {
@@ -284,13 +310,11 @@
   });
 
   resetBtn.addEventListener("click", () => {
-    generation += 1;
-    pending = 0;
-    queue = Promise.resolve(); // do not wait behind the old conversation's requests
-    updateTyping();
-    store.remove(KEY_LOG);
-    senderId = newSenderId(); // a new Rasa conversation
+    setWaiting(false);
+    store.remove(KEY_LOG + senderId);
+    senderId = newSenderId(); // a new Rasa conversation (a new socket.io room)
     store.set(KEY_SENDER, senderId);
+    if (socket) { socket.disconnect(); socket.connect(); } // a new socket: out of the old room
     transcript = [];
     log.replaceChildren();
     notice(TEXT.welcome, "bot");
@@ -305,4 +329,6 @@
   let savedOpen = null;
   try { savedOpen = sessionStorage.getItem(KEY_OPEN); } catch (e) { /* blocked */ }
   setOpen(savedOpen ? savedOpen === "1" : attr("data-open") === "true", false);
+  updateCounter();
+  loadClient();
 })();

@@ -13,8 +13,11 @@ Without flags, WEB_HOST (default 127.0.0.1) and WEB_PORT (default 8080) are used
 Only the files of the web/ folder are served (no directory listing, no hidden or
 Python files). Every response carries ``X-Content-Type-Options: nosniff`` and a
 Content-Security-Policy that allows the page's own origin plus the Rasa server:
-``RASA_PUBLIC_URL`` if set, otherwise ``http://<host of the request>:5005`` and
-the local defaults ``http://localhost:5005`` / ``http://127.0.0.1:5005``.
+``RASA_PUBLIC_URL`` if set, otherwise ``http://<host of the request>:5005``, the
+origin of ``RASA_URL`` (where this server reaches Rasa) and the local defaults
+``http://localhost:5005`` / ``http://127.0.0.1:5005``. The chat widget talks to Rasa's
+socket.io channel, so ``connect-src`` lists each Rasa origin twice: http(s):// for the
+polling transport and ws(s):// for the WebSocket transport.
 """
 
 from __future__ import annotations
@@ -66,14 +69,20 @@ def origin_from_host_header(host: str | None) -> str | None:
     return f"http://{match.group(1).lower()}:{RASA_PORT}" if match else None
 
 
+def websocket_origin(origin: str) -> str:
+    """``ws(s)://host[:port]`` of an ``http(s)://host[:port]`` origin (socket.io's WebSocket)."""
+    return "ws" + origin[len("http"):]
+
+
 def build_csp(rasa_origins: list[str]) -> str:
     origins = " ".join(rasa_origins)
+    sockets = " ".join(websocket_origin(o) for o in rasa_origins)
     return "; ".join(
         [
             "default-src 'self'",
             "script-src 'self'",
             "style-src 'self'",
-            f"connect-src 'self' {origins}",
+            f"connect-src 'self' {origins} {sockets}",
             # Bot answers may contain images hosted elsewhere (https only).
             f"img-src 'self' data: https: {origins}",
             "object-src 'none'",
@@ -87,6 +96,7 @@ def build_csp(rasa_origins: list[str]) -> str:
 class ColibriServer(ThreadingHTTPServer):
     daemon_threads = True
     rasa_public_origin: str | None = None  # from RASA_PUBLIC_URL
+    rasa_origin: str | None = None  # from RASA_URL, where this server reaches Rasa
     desk: DeskApi | None = None  # the advisors' API, created by main()
 
 
@@ -180,7 +190,7 @@ class ColibriHandler(SimpleHTTPRequestHandler):
             return [self.server.rasa_public_origin]
         headers = getattr(self, "headers", None)  # absent when the request line was invalid
         origins = [origin_from_host_header(headers.get("Host") if headers else None)]
-        origins += DEFAULT_RASA_ORIGINS
+        origins += [self.server.rasa_origin, *DEFAULT_RASA_ORIGINS]
         return list(dict.fromkeys(o for o in origins if o))
 
     def end_headers(self):
@@ -231,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     secure = os.environ.get("DESK_SECURE_COOKIE", "") == "1"
     desk = DeskApi(secure_cookie=secure)
     sweeper.start(desk.rasa)  # waiting customers go back to Colibri when no advisor is around
-    attributes = {"rasa_public_origin": rasa_origin, "desk": desk}
+    internal_origin = origin_from_url(os.environ.get("RASA_URL", ""))  # None if unset or unusable
+    attributes = {"rasa_public_origin": rasa_origin, "rasa_origin": internal_origin, "desk": desk}
     server_class = type("Server", (ColibriServer,), attributes)
     if ":" in args.host:
         server_class.address_family = socket.AF_INET6

@@ -7,14 +7,12 @@ and closes; the customer picks up her reply and Colibri's return.
 
 from __future__ import annotations
 
-import os
 import re
 import time
-from pathlib import Path
-from typing import Iterator
 
 import pytest
 import requests
+from browser_helpers import browser_fixture, page_fixture  # noqa: F401 - fixtures
 from chat_helpers import said
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -23,36 +21,7 @@ from actions.desk_models import Handoff
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 HOSTILE = '<img src=x onerror="window.__pwned = 1">'
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        message = "Debian's chromium is not installed (make browser)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="fr-FR")
-    page = context.new_page()
-    errors: list = []
-    page.on("pageerror", lambda error: errors.append(error))
-    yield page
-    context.close()
-    assert errors == [], errors
 
 
 def pick_up(assistant, sender: str, since: float) -> str:

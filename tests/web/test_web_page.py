@@ -3,12 +3,14 @@
 The server is started with ``--port 0`` (the OS picks a free port; the server prints
 the URL it listens on). Requests go through ``http.client`` so that paths such as
 ``/../x`` are sent exactly as written and no HTTP proxy from the environment is used.
-A real browser test of the widget comes later; here the JavaScript is checked statically.
+The widget in a real browser, on Rasa's socket.io channel: tests/e2e/test_web_chat_browser.py;
+here the JavaScript is checked statically.
 """
 
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import select
@@ -63,7 +65,8 @@ class Served:
 
 
 def start_server(script: Path, cwd: Path, env: dict[str, str] | None = None, args=None) -> Served:
-    clean_env = {k: v for k, v in os.environ.items() if k not in ("RASA_PUBLIC_URL", "WEB_HOST", "WEB_PORT")}
+    ignored = ("RASA_PUBLIC_URL", "RASA_URL", "WEB_HOST", "WEB_PORT")
+    clean_env = {k: v for k, v in os.environ.items() if k not in ignored}
     # PYTHONPATH: a copy of server.py elsewhere still finds the desk's package.
     clean_env.update(PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(SERVER.parents[1]),
                      **(env or {}))
@@ -183,12 +186,16 @@ def test_security_headers_on_every_response(web, path):
     assert "'unsafe-inline'" not in headers["Content-Security-Policy"]
     assert csp["connect-src"][0] == "'self'"
     assert {"http://127.0.0.1:5005", "http://localhost:5005"} <= set(csp["connect-src"])
+    # socket.io's WebSocket transport
+    assert {"ws://127.0.0.1:5005", "ws://localhost:5005"} <= set(csp["connect-src"])
+    assert not any(o.startswith("ws") for o in csp["img-src"])
     assert "Python" not in headers.get("Server", "")
 
 
 def test_csp_allows_rasa_on_the_host_the_page_was_requested_from(web):
     _, headers, _ = web.get("/", headers={"Host": "Boutique.Example:8080"})
     assert "http://boutique.example:5005" in csp_directives(headers)["connect-src"]
+    assert "ws://boutique.example:5005" in csp_directives(headers)["connect-src"]
 
 
 @pytest.mark.parametrize("host", ["evil.example; script-src *", "evil.example 'unsafe-inline'", "a,b"])
@@ -202,6 +209,8 @@ def test_csp_ignores_a_malformed_host_header(web, host):
         "'self'",
         "http://127.0.0.1:5005",
         "http://localhost:5005",
+        "ws://127.0.0.1:5005",
+        "ws://localhost:5005",
     }
 
 
@@ -219,7 +228,18 @@ def test_env_configures_host_port_and_rasa_public_url(tmp_path):
     try:
         status, headers, _ = served.get("/")
         assert status == 200
-        assert csp_directives(headers)["connect-src"] == ["'self'", "https://bot.example.com:8443"]
+        assert csp_directives(headers)["connect-src"] == [
+            "'self'", "https://bot.example.com:8443", "wss://bot.example.com:8443"]
+    finally:
+        assert served.stop() == 0
+
+
+def test_csp_allows_the_rasa_server_of_rasa_url(tmp_path):
+    """RASA_URL (where the server reaches Rasa, e.g. another port) is allowed besides the defaults."""
+    served = start_server(SERVER, cwd=tmp_path, env={"RASA_URL": "http://127.0.0.1:5999"})
+    try:
+        connect = csp_directives(served.get("/")[1])["connect-src"]
+        assert {"http://127.0.0.1:5999", "ws://127.0.0.1:5999", "http://127.0.0.1:5005"} <= set(connect)
     finally:
         assert served.stop() == 0
 
@@ -346,14 +366,22 @@ def test_widget_covers_the_requirements():
         "Nouvelle conversation",
         "Colibri écrit…",
         "Oups, je n'arrive pas à joindre le service pour le moment. Réessayez dans un instant.",
-        "/webhooks/rest/webhook",
+        'SOCKET_PATH = "/socket.io/"',
+        '"session_request"',
+        '"session_confirm"',
+        '"bot_uttered"',
+        '"user_uttered"',
+        "quick_replies",
+        "vendor/socket.io.min.js",
         "data-rasa-url",
+        '"rasa-url"',
         ":5005",
         "crypto.getRandomValues",
         "localStorage",
-        "AbortController",
-        "TIMEOUT_MS = 15000",
+        "TIMEOUT_MS = 30000",
         "MAX_CHARS = 2000",
+        " caractères sur 2 000",
+        "aria-describedby",
         'role: "log"',
         '"aria-live": "polite"',
         'target: "_blank"',
@@ -362,13 +390,22 @@ def test_widget_covers_the_requirements():
     ]
     for snippet in expected:
         assert snippet in source, snippet
-    assert len(source.splitlines()) <= 320
+    assert len(source.splitlines()) <= 360
 
 
 def test_css_handles_phones_and_focus():
     css = CSS.read_text(encoding="utf-8")
     assert "@media (max-width: 480px)" in css
     assert ":focus-visible" in css and "outline:" in css
+
+
+def test_socketio_client_is_pinned_and_not_committed():
+    package = json.loads((REPO / "package.json").read_text(encoding="utf-8"))
+    assert re.fullmatch(r"4\.\d+\.\d+", package["dependencies"]["socket.io-client"])
+    lock = json.loads((REPO / "package-lock.json").read_text(encoding="utf-8"))
+    assert lock["packages"]["node_modules/socket.io-client"]["version"].startswith("4.")
+    ignored = (REPO / ".gitignore").read_text(encoding="utf-8").split()
+    assert "web/vendor/" in ignored and "node_modules/" in ignored
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
