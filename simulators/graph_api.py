@@ -37,9 +37,11 @@ import json
 import logging
 import re
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from simulators import LoopbackServer
 
 logger = logging.getLogger(__name__)
 
@@ -83,24 +85,17 @@ def message_problem(message: Any) -> str | None:
     return None
 
 
-class GraphApiSimulator(ThreadingHTTPServer):
+class GraphApiSimulator(LoopbackServer):
     """The simulated Send API, with its page access token and its record of calls."""
 
-    daemon_threads = True
-    block_on_close = False
+    thread_name = "graph-api-simulator"
 
     def __init__(self, address: tuple[str, int], token: str) -> None:
         super().__init__(address, _Handler)
         self.token = token
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._thread: threading.Thread | None = None
         self.reset()
-
-    @property
-    def base_url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
 
     def reset(self) -> None:
         with self._lock:
@@ -114,21 +109,6 @@ class GraphApiSimulator(ThreadingHTTPServer):
         """Accepted sender actions, oldest first."""
         return [c["body"]["sender_action"] for c in self.calls
                 if c["status"] == 200 and "sender_action" in c["body"]]
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="graph-api-simulator", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self.server_close()
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        logger.debug("simulator: connection error", exc_info=True)
 
     def answer(self, handler: _Handler) -> None:
         parts = urlsplit(handler.path)

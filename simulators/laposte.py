@@ -44,10 +44,12 @@ import logging
 import re
 import threading
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from simulators import LoopbackServer
 
 logger = logging.getLogger(__name__)
 
@@ -164,11 +166,10 @@ def demo_shipments(today: date) -> dict[str, dict[str, Any]]:
     return shipments
 
 
-class LaPosteSimulator(ThreadingHTTPServer):
+class LaPosteSimulator(LoopbackServer):
     """The simulated API, with its parcels, its key and its injected faults."""
 
-    daemon_threads = True
-    block_on_close = False  # stop() must not wait for slow answers
+    thread_name = "laposte-simulator"
 
     def __init__(self, address: tuple[str, int], key: str, today: date | None = None) -> None:
         super().__init__(address, _Handler)
@@ -176,15 +177,7 @@ class LaPosteSimulator(ThreadingHTTPServer):
         self.today = today or datetime.now(PARIS).date()
         self.shipments = demo_shipments(self.today)
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
         self.reset()
-
-    @property
-    def base_url(self) -> str:
-        """``http://host:port`` of the listening socket."""
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
 
     def reset(self) -> None:
         """Clears the faults and the counters."""
@@ -216,26 +209,6 @@ class LaPosteSimulator(ThreadingHTTPServer):
         with self._lock:
             self.delay = max(0.0, seconds)
 
-    def start(self) -> None:
-        """Serves in a daemon thread."""
-        self._thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": 0.05},
-            name="laposte-simulator", daemon=True,
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stops serving and closes the socket; wakes up delayed answers."""
-        self._stopping.set()
-        if self._thread is not None:
-            self.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self.server_close()
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Quiet: clients that gave up (timeouts) close their sockets."""
-        logger.debug("simulator: connection error", exc_info=True)
 
     def answer(self, handler: _Handler) -> None:
         """Counts, applies the faults, then answers as La Poste would."""
