@@ -51,6 +51,15 @@ class LoopbackServer(ThreadingHTTPServer):
             self._thread = None
         self.server_close()
 
+    def serve_until_interrupted(self) -> None:
+        """Serves in the foreground until Ctrl-C (the simulators' command lines), then stops."""
+        try:
+            self.serve_forever(poll_interval=0.2)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Quiet: clients that gave up (timeouts) close their sockets."""
         logger.debug("simulator: connection error", exc_info=True)

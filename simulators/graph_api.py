@@ -199,12 +199,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     server = GraphApiSimulator((args.host, args.port), token=args.token)
     logger.info("Graph API simulator on %s", server.base_url)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    server.serve_until_interrupted()
 
 
 if __name__ == "__main__":

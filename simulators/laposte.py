@@ -319,12 +319,7 @@ def main(argv: list[str] | None = None) -> None:
     server.fail_next(args.fail_first)
     server.set_delay(args.delay)
     logger.info("La Poste simulator on %s (parcels dated from %s)", server.base_url, server.today)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    server.serve_until_interrupted()
 
 
 if __name__ == "__main__":
