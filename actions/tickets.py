@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterable, List, Optional
 
 from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
@@ -15,15 +15,24 @@ from actions.models import Ticket
 TICKET_OFFSET = 100000  # TKT-100001 is the first ticket
 
 
-def transcript(tracker: Tracker) -> List[Dict[str, Any]]:
-    """The conversation so far: who said what, and when (ISO 8601, UTC)."""
+def conversation_lines(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Who said what, and when (ISO 8601, UTC), from Rasa's events: the customer, Colibri, or an
+    advisor (a bot event the desk relayed, with ``metadata.advisor``)."""
     lines = []
-    for event in tracker.events:
-        role = {"user": "customer", "bot": "bot"}.get(event.get("event"))
-        if role and event.get("text"):
-            at = datetime.fromtimestamp(event.get("timestamp") or 0, tz=timezone.utc)
-            lines.append({"role": role, "text": event["text"], "at": at.isoformat()})
+    for event in events:
+        kind, text = event.get("event"), event.get("text")
+        if kind not in ("user", "bot") or not text:
+            continue
+        advisor = (event.get("metadata") or {}).get("advisor") if kind == "bot" else None
+        role = "customer" if kind == "user" else "advisor" if advisor else "bot"
+        at = datetime.fromtimestamp(event.get("timestamp") or 0, tz=timezone.utc)
+        lines.append({"role": role, "text": text, "at": at.isoformat(), "advisor": advisor})
     return lines
+
+
+def transcript(tracker: Tracker) -> List[Dict[str, Any]]:
+    """The conversation so far, as tickets keep it: role, text, time."""
+    return [{key: line[key] for key in ("role", "text", "at")} for line in conversation_lines(tracker.events)]
 
 
 def new_ticket(session: Session, tracker: Tracker, kind: str, reason: str, **fields: Any) -> Ticket:

@@ -14,12 +14,12 @@ from __future__ import annotations
 import os
 import urllib.parse
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
 import requests
 
 from actions.settings import number_from_env
+from actions.tickets import conversation_lines
 
 CLOSED_INTENT = "EXTERNAL_handoff_closed"  # the advisor closed the conversation
 NO_ADVISOR_INTENT = "EXTERNAL_no_advisor"  # nobody came: Colibri offers a callback instead
@@ -58,17 +58,8 @@ class RasaApi:
     def messages(self, conversation_id: str) -> List[Dict[str, Any]]:
         """Every message of the conversation, oldest first, numbered from 0."""
         tracker = self._call("GET", conversation_id, "tracker", {"include_events": "ALL"})
-        lines: List[Dict[str, Any]] = []
-        for event in tracker.get("events") or []:
-            kind, text = event.get("event"), event.get("text")
-            if kind not in ("user", "bot") or not text:
-                continue
-            advisor = (event.get("metadata") or {}).get("advisor") if kind == "bot" else None
-            role = "customer" if kind == "user" else "advisor" if advisor else "bot"
-            at = datetime.fromtimestamp(event.get("timestamp") or 0, tz=timezone.utc)
-            lines.append({"index": len(lines), "role": role, "text": text, "at": at.isoformat(),
-                          "advisor": advisor})
-        return lines
+        return [{"index": index, **line}
+                for index, line in enumerate(conversation_lines(tracker.get("events") or []))]
 
     def say(self, conversation_id: str, text: str, advisor: str, username: str) -> None:
         """Records and delivers an advisor's message on the customer's latest channel."""
