@@ -152,12 +152,13 @@ class DeskApi:
         return handoff, None
 
     def take(self, request: Request, handoff_id: str) -> Reply:
-        if not queue.take(int(handoff_id), request.advisor.username):
-            handoff = queue.get(int(handoff_id))
-            if handoff is None:
-                return _error(HTTPStatus.NOT_FOUND, "conversation introuvable")
+        taken = queue.take(int(handoff_id), request.advisor.username)
+        handoff = queue.get(int(handoff_id))
+        if handoff is None:
+            return _error(HTTPStatus.NOT_FOUND, "conversation introuvable")
+        if not taken:
             return _error(HTTPStatus.CONFLICT, "déjà prise", advisor=queue.as_dict(handoff)["advisor"])
-        return Reply(HTTPStatus.OK, queue.as_dict(queue.get(int(handoff_id))))
+        return Reply(HTTPStatus.OK, queue.as_dict(handoff))
 
     def messages(self, request: Request, handoff_id: str) -> Reply:
         handoff, refused = self._mine(request, handoff_id)
