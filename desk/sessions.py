@@ -8,6 +8,7 @@ for the rest of the window (HTTP 429).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -24,8 +25,13 @@ LIFETIME = timedelta(hours=10)
 SEEN_EVERY = timedelta(seconds=10)  # last_seen is written at most this often
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
-# Checked when the username is unknown, so that the answer takes the same time.
-_DUMMY_HASH = passwords.hash_password("not a password")
+
+
+@functools.lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Checked when the username is unknown, so that the answer takes the same time
+    (made at the first such login, not when the web server starts)."""
+    return passwords.hash_password("not a password")
 
 
 class TooManyAttempts(Exception):
@@ -46,7 +52,7 @@ def login(username: str, password: str, now: Optional[datetime] = None) -> Optio
         if recent >= MAX_FAILURES:
             raise TooManyAttempts(name)
     advisor = accounts.find(name)
-    good = passwords.verify(password or "", advisor.password_hash if advisor else _DUMMY_HASH)
+    good = passwords.verify(password or "", advisor.password_hash if advisor else _dummy_hash())
     with session_scope() as db:
         if not (advisor and good):
             db.add(LoginFailure(username=name, at=now))
