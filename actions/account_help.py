@@ -45,8 +45,6 @@ class ValidateAccountLinkForm(FormValidationAction):
     def extract_account_email(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> Dict[str, Any]:
         """The address in this message; an answer without one is passed on to be refused."""
-        if not form_input.may_read(tracker):
-            return {}
         address = form_input.entity(tracker, "email") or normalise.email(form_input.text(tracker))
         return form_input.found_or_answer(tracker, "account_email", address, *PURPOSE_OF_INTENT)
 

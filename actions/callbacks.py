@@ -50,8 +50,6 @@ class ValidateCallbackForm(FormValidationAction):
 
     def extract_phone_number(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> Dict[str, Any]:
-        if not form_input.may_read(tracker):
-            return {}
         phone = form_input.entity(tracker, "phone_number") or normalise.phone_number(form_input.text(tracker))
         return form_input.found_or_answer(tracker, "phone_number", phone, "request_callback", limit=100)
 
@@ -64,8 +62,6 @@ class ValidateCallbackForm(FormValidationAction):
 
     def extract_callback_slot(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> Dict[str, Any]:
-        if not form_input.may_read(tracker):
-            return {}
         slot = form_input.entity(tracker, "callback_slot") or callback_slot(form_input.text(tracker))
         return form_input.found_or_answer(tracker, "callback_slot", slot, limit=100)
 
@@ -128,8 +124,6 @@ class ValidateEmailAnswerForm(FormValidationAction):
 
     def extract_reply_email(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                             domain: DomainDict) -> Dict[str, Any]:
-        if not form_input.may_read(tracker):
-            return {}
         address = form_input.entity(tracker, "email") or normalise.email(form_input.text(tracker))
         if not address and tracker.get_slot("reply_email") is None and tracker.get_slot("verified_order"):
             address = tracker.get_slot("email")  # already proved in this conversation

@@ -46,9 +46,12 @@ def entity(tracker: Tracker, name: str) -> Optional[str]:
 
 def found_or_answer(tracker: Tracker, slot: str, found: Optional[str], *also: str,
                     limit: int = 300) -> Dict[str, Any]:
-    """What a form's ``extract_<slot>`` returns: ``found`` (a value read in the message);
-    without one, the raw answer to the question about ``slot``, for its validation to refuse
-    with an example; otherwise nothing. ``also``: intents that count as answers too."""
+    """What a form's ``extract_<slot>`` returns: nothing from a message meant to leave;
+    ``found`` (a value read in the message); without one, the raw answer to the question
+    about ``slot``, for its validation to refuse with an example; otherwise nothing.
+    ``also``: intents that count as answers too."""
+    if not may_read(tracker):
+        return {}
     if found:
         return {slot: found}
     if tracker.get_slot("requested_slot") == slot and is_answer(tracker, *also):
