@@ -28,11 +28,10 @@ SENT = {"unlock": "utter_unlock_link_sent", "reset": "utter_reset_link_sent"}
 
 def requested_purpose(tracker: Tracker) -> str:
     """What the customer asked for last: an unlock link or a password reset link."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            if intent in PURPOSE_OF_INTENT:
-                return PURPOSE_OF_INTENT[intent]
+    for event in reversed(form_input.user_events(tracker)):
+        intent = form_input.intent_of(event)
+        if intent in PURPOSE_OF_INTENT:
+            return PURPOSE_OF_INTENT[intent]
     return "reset"
 
 

@@ -8,7 +8,7 @@ when the message is an answer, not a question asked in passing.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 
@@ -19,6 +19,16 @@ ANSWERS = frozenset({"inform", "nlu_fallback", "affirm", "deny"})
 def intent(tracker: Tracker) -> Optional[str]:
     """The intent of the latest message."""
     return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def user_events(tracker: Tracker) -> List[Dict[str, Any]]:
+    """The customer's messages so far (Rasa ``user`` events), oldest first."""
+    return [event for event in tracker.events if event.get("event") == "user"]
+
+
+def intent_of(event: Dict[str, Any]) -> Optional[str]:
+    """The intent Rasa gave a ``user`` event."""
+    return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
 
 
 def text(tracker: Tracker) -> str:

@@ -43,18 +43,10 @@ NOT_A_REQUEST = {"affirm", "deny", "greet", "goodbye", "thank", "human_handoff",
                  "inform", "give_rating"}
 
 
-def _user_events(tracker: Tracker) -> List[Dict[str, Any]]:
-    return [e for e in tracker.events if e.get("event") == "user"]
-
-
-def _intent_of(event: Dict[str, Any]) -> Optional[str]:
-    return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-
-
 def handoff_reason(tracker: Tracker) -> str:
     """Why the customer is handed over, from their latest messages (a « oui » says nothing)."""
-    for event in reversed(_user_events(tracker)):
-        intent = _intent_of(event)
+    for event in reversed(form_input.user_events(tracker)):
+        intent = form_input.intent_of(event)
         if intent not in ("affirm", "deny"):
             return REASON_BY_INTENT.get(intent or "", "offered")
     return "customer_request"
@@ -62,8 +54,8 @@ def handoff_reason(tracker: Tracker) -> str:
 
 def summary(tracker: Tracker) -> Dict[str, Any]:
     """What an advisor reads first: the request, the verified identity, the last messages."""
-    requests = [e.get("text") for e in _user_events(tracker)
-                if _intent_of(e) not in NOT_A_REQUEST and e.get("text")]
+    requests = [e.get("text") for e in form_input.user_events(tracker)
+                if form_input.intent_of(e) not in NOT_A_REQUEST and e.get("text")]
     messages = [{"role": line["role"], "text": line["text"][:MAX_SUMMARY_TEXT]}
                 for line in transcript(tracker)[-LAST_MESSAGES:]]
     order = tracker.get_slot("verified_order")
