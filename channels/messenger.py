@@ -20,14 +20,19 @@ webhook events (``Messenger``) and its output channel (``MessengerBot``) and cha
 
 The name stays "facebook", so the webhook stays ``/webhooks/facebook/webhook`` and
 ``output_channel=latest`` (the advisors' desk) finds this channel's output channel.
-Credentials (``credentials.messenger.yml.example``, docs/channels.md)::
 
-    channels.messenger.MessengerInput:
-      verify: ...              # the verify token typed in Meta's webhook settings
-      secret: ...              # the app secret
-      page-access-token: ...
-      graph_api_url: https://graph.facebook.com   # optional
-      graph_api_version: "23.0"                   # optional
+Credentials (docs/channels.md): ``credentials.yml`` lists the channel with no values, and
+each value comes from the environment (Rasa refuses to start when a ``${VAR}`` of
+``credentials.yml`` is unset, which would stop every set-up without Messenger)::
+
+    MESSENGER_VERIFY_TOKEN   verify   the verify token typed in Meta's webhook settings
+    MESSENGER_APP_SECRET     secret   the app secret (signs X-Hub-Signature-256)
+    MESSENGER_PAGE_TOKEN     page-access-token
+    MESSENGER_GRAPH_URL      graph_api_url      optional, https://graph.facebook.com
+    MESSENGER_GRAPH_VERSION  graph_api_version  optional, 23.0
+
+A value written in ``credentials.yml`` wins over its variable. Until the first three are
+set the channel is off: its webhook answers 403 to everything.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import os
 import re
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
@@ -49,6 +55,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.web_chat import advisor_of
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_GRAPH_API_URL = "https://graph.facebook.com"
@@ -56,6 +64,14 @@ DEFAULT_GRAPH_API_VERSION = "23.0"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 SIGNATURE_PREFIX = "sha256="
 GRAPH_TIMEOUT = 10  # seconds, per Graph API call
+# credentials.yml key -> environment variable read when the key is absent or empty
+ENVIRONMENT = {
+    "verify": "MESSENGER_VERIFY_TOKEN",
+    "secret": "MESSENGER_APP_SECRET",
+    "page-access-token": "MESSENGER_PAGE_TOKEN",
+    "graph_api_url": "MESSENGER_GRAPH_URL",
+    "graph_api_version": "MESSENGER_GRAPH_VERSION",
+}
 
 MAX_TEXT = 2000  # characters of a text message
 MAX_TEMPLATE_TEXT = 640  # characters of a button template's text
@@ -146,6 +162,10 @@ class MessengerOutput(MessengerBot):
         return await asyncio.to_thread(call)
 
     async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        """Rasa's, after ``typing_on``; an advisor's text starts with the advisor's name."""
+        advisor = advisor_of(message)
+        if advisor and isinstance(message.get("text"), str):
+            message = {**message, "text": f"{advisor} (service client) : {message['text']}"}
         await self.send_action(recipient_id, sender_action="typing_on")
         await super().send_response(recipient_id, message)
 
@@ -171,6 +191,7 @@ class MessengerOutput(MessengerBot):
     ) -> None:
         if len(buttons) > MAX_TEMPLATE_BUTTONS:
             quick_replies = [{"content_type": "text", **button} for button in buttons]
+            kwargs.pop("quick_replies", None)  # Rasa passes the rest of the message, None here
             await self.send_quick_replies(recipient_id, text, quick_replies, **kwargs)
             return
         buttons = [dict(button) for button in buttons]
@@ -251,14 +272,19 @@ class MessengerInput(FacebookInput):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
-        if not credentials:
-            cls.raise_missing_credentials_exception()
+        """Each value from ``credentials`` if given there, else from its environment variable
+        (``ENVIRONMENT``); without an app secret the webhook refuses every event (403)."""
+        credentials = credentials or {}
+
+        def value(key: str) -> str:
+            return str(credentials.get(key) or os.environ.get(ENVIRONMENT[key], "")).strip()
+
         return cls(
-            credentials.get("verify"),
-            credentials.get("secret"),
-            credentials.get("page-access-token"),
-            graph_api_url=credentials.get("graph_api_url") or DEFAULT_GRAPH_API_URL,
-            graph_api_version=str(credentials.get("graph_api_version") or DEFAULT_GRAPH_API_VERSION),
+            value("verify"),
+            value("secret"),
+            value("page-access-token"),
+            graph_api_url=value("graph_api_url") or DEFAULT_GRAPH_API_URL,
+            graph_api_version=value("graph_api_version") or DEFAULT_GRAPH_API_VERSION,
         )
 
     def __init__(
@@ -272,8 +298,17 @@ class MessengerInput(FacebookInput):
         super().__init__(fb_verify, fb_secret, fb_access_token)
         self.graph_api_url = graph_api_url
         self.graph_api_version = graph_api_version
-        if not fb_secret:
-            logger.error("Messenger: no app secret ('secret'); every webhook POST will get 403.")
+        missing = [ENVIRONMENT[key] for key, given in
+                   (("verify", fb_verify), ("secret", fb_secret), ("page-access-token", fb_access_token))
+                   if not given]
+        if missing:
+            logger.warning("Messenger is off until %s %s set: its webhook answers 403.",
+                           ", ".join(missing), "is" if len(missing) == 1 else "are")
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the app secret, the verify token and the page token are all set."""
+        return bool(self.fb_verify and self.fb_secret and self.fb_access_token)
 
     def client(self) -> GraphMessengerClient:
         return GraphMessengerClient(self.fb_access_token, self.graph_api_url, self.graph_api_version)
@@ -299,6 +334,9 @@ class MessengerInput(FacebookInput):
 
         @fb_webhook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
+            if not self.enabled:
+                logger.warning("Messenger is off (credentials missing): webhook event refused.")
+                return response.text("forbidden", status=403)
             if not valid_signature(self.fb_secret, request.body, request.headers.get(SIGNATURE_HEADER)):
                 logger.warning("Messenger: missing or wrong %s, request refused.", SIGNATURE_HEADER)
                 return response.text("forbidden", status=403)

@@ -10,7 +10,8 @@ but never reaches the customer. ``RestWithPickup`` keeps the channel's name
 
 It answers the bot messages recorded after ``since`` (default 0), oldest first,
 at most ``MAX_MESSAGES``, each item shaped like the webhook's reply items plus
-the ``timestamp`` of its bot event: pass the last one as the next ``since``.
+the ``timestamp`` of its bot event (and ``advisor``, the name, for an advisor's):
+pass the last one as the next ``since``.
 Messages are read from the tracker store, so any tracker store and any number of
 Rasa servers work, and no second copy of them is kept. Bad input gets a 400 with
 ``{"error": ...}``; an unknown sender, an empty list.
@@ -28,6 +29,8 @@ from rasa.shared.core.events import BotUttered
 from sanic import Blueprint, response
 from sanic.request import Request, RequestParameters
 from sanic.response import HTTPResponse
+
+from channels.web_chat import advisor_of
 
 MAX_MESSAGES = 100
 MAX_SENDER_LENGTH = 255  # the width of the SQL tracker store's sender_id column
@@ -75,7 +78,9 @@ async def messages_after(tracker_store: TrackerStore, sender: str, since: float)
         await collector.send_response(sender, event.message())
         if messages and len(messages) + len(collector.messages) > MAX_MESSAGES:
             break
-        messages.extend({**item, "timestamp": event.timestamp} for item in collector.messages)
+        advisor = advisor_of(event.metadata or {})
+        extra = {"timestamp": event.timestamp, **({"advisor": advisor} if advisor else {})}
+        messages.extend({**item, **extra} for item in collector.messages)
     return messages[:MAX_MESSAGES]
 
 

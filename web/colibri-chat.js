@@ -8,9 +8,12 @@
  * Protocole : canal socket.io de Rasa (client socket.io v4 servi par ce site, vendor/socket.io.min.js,
  *   construit par `make web-assets`). io(RASA_URL, {path: "/socket.io/"}) ;
  *   émis : session_request {session_id}, user_uttered {message, session_id} ;
- *   reçus : session_confirm, bot_uttered {text, quick_replies|buttons, attachment|image}.
- *   L'identifiant de session est gardé dans localStorage : même conversation après rechargement
- *   et dans les autres onglets ; les messages affichés aussi (clé par session, bornés).
+ *   reçus : session_confirm, bot_uttered {text, quick_replies|buttons, attachment|image,
+ *   metadata.advisor (nom du conseiller, ajouté par channels/web_chat.py)}.
+ * Onglets : l'identifiant de session et la conversation enregistrée (localStorage, clé par session,
+ *   bornée) sont la seule source de vérité, partagée par tous les onglets de la page. Un seul onglet,
+ *   « l'écrivain » (celui qui a envoyé le dernier message ou reçu le focus), y ajoute les réponses
+ *   reçues ; les autres affichent ce qui est enregistré (événements « storage »).
  * Sécurité : tout texte (client ou serveur) passe par textContent ; aucun HTML n'est interprété.
  */
 (function () {
@@ -28,14 +31,16 @@
   const MAX_CHARS = 2000;
   const TIMEOUT_MS = 30000; // no answer from Colibri within this delay: error notice
   const MAX_SAVED = 200; // messages kept in the saved transcript
+  const SETTLE_MS = 50; // delay before a received message is saved (see "bot_uttered")
   const KEY_SENDER = "colibri.session";
   const KEY_LOG = "colibri.transcript."; // + session id
   const KEY_OPEN = "colibri.open";
+  const KEY_WRITER = "colibri.writer"; // the tab that appends Colibri's messages to the saved transcript
 
   const TEXT = {
     launcher: "Discuter avec Colibri", title: "Colibri — Service client", reset: "Nouvelle conversation",
     close: "Fermer le chat", log: "Conversation avec Colibri", label: "Votre message", send: "Envoyer",
-    typing: "Colibri écrit…", you: "Vous : ", bot: "Colibri : ", advisor: "Conseiller",
+    typing: "Colibri écrit…", you: "Vous : ", bot: "Colibri : ", advisor: " (service client)",
     choices: "Réponses proposées", image: "Image envoyée par Colibri", chars: " caractères sur 2 000",
     offline: "Connexion au service interrompue, nouvelle tentative en cours…",
     welcome: "Bonjour ! Je suis Colibri, l'assistant du service client. Comment puis-je vous aider ?",
@@ -43,7 +48,7 @@
     tooLong: "Votre message est trop long (2 000 caractères maximum). Merci de le raccourcir.",
   };
 
-  // ---- Storage: localStorage, with an in-memory copy in case it is blocked or full ----
+  // ---- Storage: localStorage (shared by the tabs); in memory only what it refuses (blocked or full) ----
   const memory = {};
   const store = {
     get(key) {
@@ -51,8 +56,7 @@
       try { return localStorage.getItem(key); } catch (e) { return null; }
     },
     set(key, value) {
-      memory[key] = value;
-      try { localStorage.setItem(key, value); } catch (e) { /* blocked or full */ }
+      try { localStorage.setItem(key, value); delete memory[key]; } catch (e) { memory[key] = value; }
     },
     remove(key) {
       delete memory[key];
@@ -60,31 +64,42 @@
     },
   };
 
-  function newSenderId() {
-    const bytes = crypto.getRandomValues(new Uint8Array(16));
-    return "web-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  }
+  const hex = (n) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => b.toString(16).padStart(2, "0"));
+  const newSenderId = () => "web-" + hex(16).join("");
+  const validSender = (id) => /^[\w-]{8,80}$/.test(id || "");
+  const tabId = hex(8).join("");
+  let entries = 0; // entries this tab added: their ids are tabId-1, tabId-2...
 
+  // The saved transcript; every entry has an id (entries saved by older versions get one here).
   function loadTranscript() {
-    try {
-      const data = JSON.parse(store.get(KEY_LOG + senderId) || "[]");
-      return Array.isArray(data) ? data.filter((m) => m && typeof m === "object") : [];
-    } catch (e) {
-      return [];
-    }
+    let data = null;
+    try { data = JSON.parse(store.get(KEY_LOG + senderId) || "[]"); } catch (e) { /* damaged: not shown */ }
+    if (!Array.isArray(data)) return [];
+    return data.filter((m) => m && typeof m === "object").map((m, i) => ({ ...m, id: String(m.id || "old-" + i) }));
   }
 
-  function saveTranscript() {
-    transcript = transcript.slice(-MAX_SAVED);
-    store.set(KEY_LOG + senderId, JSON.stringify(transcript));
+  // Every change is made to the saved transcript as it is now (another tab may have written it), then shown.
+  function update(change) {
+    const list = loadTranscript();
+    change(list);
+    store.set(KEY_LOG + senderId, JSON.stringify(list.slice(-MAX_SAVED)));
+    show(list.slice(-MAX_SAVED));
   }
+  const append = (list, entry) => list.push({ ...entry, id: `${tabId}-${++entries}` });
 
-  const savedSender = store.get(KEY_SENDER);
-  let senderId = /^[\w-]{8,80}$/.test(savedSender || "") ? savedSender : newSenderId();
+  let senderId = validSender(store.get(KEY_SENDER)) ? store.get(KEY_SENDER) : newSenderId();
   store.set(KEY_SENDER, senderId);
-  let transcript = loadTranscript();
+  let transcript = []; // the entries shown, as saved
+  const nodes = new Map(); // entry id -> its element in the log
   let waiting = null; // timer while Colibri's answer is awaited (typing indicator)
   let socket = null;
+
+  // ---- The writer: one tab appends Colibri's messages (each tab receives them) ----
+  const isWriter = () => store.get(KEY_WRITER) === tabId;
+  function claimWriter(always) {
+    if (socket && socket.connected && (always || !store.get(KEY_WRITER))) store.set(KEY_WRITER, tabId);
+  }
+  const releaseWriter = () => { if (isWriter()) store.remove(KEY_WRITER); };
 
   // ---- DOM helpers ----
   // el("p", {class: "x", text: "..."}, child...) : text always goes through textContent.
@@ -154,12 +169,13 @@
   const scrollToEnd = () => { log.scrollTop = log.scrollHeight; };
 
   function render(entry) {
-    const item = el("div", { class: "colibri-msg colibri-" + entry.from });
+    const item = el("div", { class: `colibri-msg colibri-${entry.from}${entry.advisor ? " colibri-advisor" : ""}` });
+    if (entry.advisor) { // the advisor's name above the bubble; screen readers hear « Julie (service client) : »
+      item.append(el("p", { class: "colibri-author", text: entry.advisor + TEXT.advisor }, el("span", { class: "colibri-sr", text: " : " })));
+    }
     if (entry.text) {
       const bubble = el("p", { class: "colibri-bubble" });
-      if (entry.advisor) {
-        bubble.append(el("span", { class: "colibri-author", text: `${entry.advisor} (${TEXT.advisor.toLowerCase()}) : ` }));
-      } else if (entry.from !== "notice") {
+      if (!entry.advisor && entry.from !== "notice") {
         bubble.append(el("span", { class: "colibri-sr", text: entry.from === "user" ? TEXT.you : TEXT.bot }));
       }
       if (entry.from === "bot") appendLinkified(bubble, entry.text);
@@ -169,35 +185,40 @@
     const src = entry.image && safeUrl(entry.image);
     if (src) item.append(el("img", { class: "colibri-image", src, alt: TEXT.image, loading: "lazy" }));
     if (Array.isArray(entry.buttons) && entry.buttons.length) item.append(renderButtons(entry));
+    if (entry.id) nodes.set(entry.id, item);
     log.append(item);
     scrollToEnd();
   }
 
-  // Buttons send their payload but show their title; the group is then disabled.
+  // Buttons send their payload but show their title; the group is then disabled (`used`, saved).
   function renderButtons(entry) {
-    const buttons = entry.buttons.map((b) => el("button", { type: "button", class: "colibri-choice", text: b.title }));
-    const setDisabled = (off) => buttons.forEach((btn) => { btn.disabled = off; });
-    buttons.forEach((btn, i) => btn.addEventListener("click", () => {
-      if (entry.used) return;
-      entry.used = true;
-      setDisabled(true);
-      saveTranscript();
-      // On failure the group is enabled again so the customer can retry.
-      send(entry.buttons[i].payload, entry.buttons[i].title, () => {
-        entry.used = false;
-        setDisabled(false);
-        saveTranscript();
-      });
-      input.focus();
-    }));
-    setDisabled(Boolean(entry.used));
+    const buttons = entry.buttons.map((b) => {
+      const btn = el("button", { type: "button", class: "colibri-choice", text: b.title });
+      btn.disabled = Boolean(entry.used);
+      btn.addEventListener("click", () => { send(b.payload, b.title, entry.id); input.focus(); });
+      return btn;
+    });
     return el("div", { class: "colibri-buttons", role: "group", "aria-label": TEXT.choices }, ...buttons);
   }
 
-  function addEntry(entry) {
-    transcript.push(entry);
-    saveTranscript();
-    render(entry);
+  // Show the saved transcript `list`. When it goes on from what is shown (maybe without its oldest
+  // entries), only the new entries are added, so the live log reads out only those; else the log is rebuilt.
+  function show(list, rebuild) {
+    const start = transcript.length ? transcript.findIndex((e) => e.id === (list[0] && list[0].id)) : 0;
+    let kept = transcript.slice(Math.max(start, 0)); // start: how many of the shown entries were trimmed
+    if (rebuild || start < 0 || kept.some((e, i) => !list[i] || e.id !== list[i].id)) {
+      log.replaceChildren();
+      nodes.clear();
+      if (!list.length) notice(TEXT.welcome, "bot");
+      kept = [];
+    } else {
+      transcript.slice(0, start).forEach((e) => { nodes.get(e.id).remove(); nodes.delete(e.id); });
+    }
+    kept.forEach((e, i) => nodes.get(e.id).querySelectorAll(".colibri-choice").forEach((btn) => {
+      btn.disabled = Boolean(list[i].used); // a button used in another tab
+    }));
+    list.slice(kept.length).forEach(render);
+    transcript = list;
   }
 
   // Notices (errors, welcome) are shown but not saved.
@@ -218,11 +239,14 @@
         .filter((b) => b && (b.title || b.payload))
         .map((b) => ({ title: String(b.title || b.payload), payload: String(b.payload || b.title) }));
     }
-    // An advisor's name, if Rasa ever forwards the event's metadata (Rasa 3.6 sends only the text).
+    // An advisor's message: channels/web_chat.py adds the name the desk gave (the event's metadata.advisor).
     const advisor = message.metadata && message.metadata.advisor;
     if (typeof advisor === "string" && advisor.trim()) entry.advisor = advisor.trim().slice(0, 60);
-    // `custom` payloads are not displayed by this widget.
-    if (entry.text || entry.image || (entry.buttons && entry.buttons.length)) addEntry(entry);
+    // `custom` payloads are not displayed. Every tab gets the message: the writer saves it, the others show it then.
+    claimWriter(false);
+    if (isWriter() && (entry.text || entry.image || (entry.buttons && entry.buttons.length))) {
+      update((list) => append(list, entry));
+    }
   }
 
   function setWaiting(on) {
@@ -241,11 +265,18 @@
   function connect() {
     if (typeof window.io !== "function") { notice(TEXT.error); return; }
     socket = window.io(RASA_URL, { path: SOCKET_PATH, transports: ["websocket", "polling"], tryAllTransports: true });
-    // Every (re)connection asks for the same session: Rasa puts the socket in its room.
-    socket.on("connect", () => socket.emit("session_request", { session_id: senderId }));
+    // Every (re)connection asks for the current session: Rasa puts the socket in its room.
+    socket.on("connect", () => { socket.emit("session_request", { session_id: senderId }); claimWriter(false); });
     socket.on("session_confirm", () => { /* the session id is ours; nothing to do */ });
-    socket.on("bot_uttered", (message) => { setWaiting(false); addBotMessage(message); });
-    socket.on("disconnect", (reason) => { if (reason !== "io client disconnect") notice(TEXT.offline); });
+    socket.on("bot_uttered", (message) => {
+      setWaiting(false);
+      // Handled a moment later, after what other tabs have just saved (a message sent there makes it the writer).
+      const session = senderId;
+      setTimeout(() => { if (session === senderId) addBotMessage(message); }, SETTLE_MS);
+    });
+    socket.on("disconnect", (reason) => {
+      if (reason !== "io client disconnect") { releaseWriter(); notice(TEXT.offline); }
+    });
   }
 
   // Load the socket.io client served next to this script (vendor/), then connect.
@@ -258,27 +289,25 @@
     document.head.append(tag);
   }
 
-  // Show `shown` as the customer's message, send `payload` to Rasa; onFail() runs on error.
-  function send(payload, shown, onFail) {
-    if (!socket || !socket.connected) { notice(TEXT.error); onFail(); return; }
-    addEntry({ from: "user", text: shown });
+  // Show `shown` as the customer's message (and the buttons of entry `usedId` as used), send `payload`
+  // to Rasa. This tab becomes the writer: it saves the answer. False when not connected.
+  function send(payload, shown, usedId) {
+    if (!socket || !socket.connected) { notice(TEXT.error); return false; }
+    claimWriter(true);
+    update((list) => {
+      list.forEach((e) => { if (e.id === usedId) e.used = true; });
+      append(list, { from: "user", text: shown });
+    });
     socket.emit("user_uttered", { message: payload, session_id: senderId });
     setWaiting(true);
-  }
-
-  // Put the customer's text back in the field without losing what was typed since.
-  function restoreInput(text) {
-    input.value = input.value.trim() ? text + "\n" + input.value : text;
+    return true;
   }
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const text = input.value.trim();
     if (Array.from(text).length > MAX_CHARS) notice(TEXT.tooLong); // refused, text stays in the field
-    else if (text) {
-      input.value = "";
-      send(text, text, () => restoreInput(text));
-    }
+    else if (text && send(text, text)) input.value = ""; // not sent: the text stays in the field
     updateCounter();
     input.focus();
   });
@@ -309,21 +338,39 @@
     if (event.key === "Escape") setOpen(false, true);
   });
 
-  resetBtn.addEventListener("click", () => {
+  // Another session (new conversation here or in another tab): a new socket.io room, its transcript.
+  function switchTo(id) {
+    senderId = id;
     setWaiting(false);
-    store.remove(KEY_LOG + senderId);
-    senderId = newSenderId(); // a new Rasa conversation (a new socket.io room)
-    store.set(KEY_SENDER, senderId);
+    show(loadTranscript(), true);
     if (socket) { socket.disconnect(); socket.connect(); } // a new socket: out of the old room
-    transcript = [];
-    log.replaceChildren();
-    notice(TEXT.welcome, "bot");
+  }
+
+  resetBtn.addEventListener("click", () => {
+    const id = newSenderId();
+    claimWriter(true);
+    store.set(KEY_SENDER, id); // the other tabs switch too (storage event)
+    store.remove(KEY_LOG + senderId);
+    switchTo(id);
     input.focus();
   });
 
-  // ---- Start: re-render the saved transcript, then attach (so it is not read aloud again) ----
-  if (transcript.length) transcript.forEach(render);
-  else notice(TEXT.welcome, "bot");
+  // ---- Other tabs: what they saved is shown here ----
+  function syncFromStore() {
+    const saved = store.get(KEY_SENDER);
+    if (validSender(saved) && saved !== senderId) switchTo(saved);
+    else show(loadTranscript());
+  }
+  window.addEventListener("storage", (event) => {
+    if (event.key === KEY_WRITER && !event.newValue) claimWriter(false); // the writer left
+    else if (event.key === KEY_SENDER || event.key === KEY_LOG + senderId) syncFromStore();
+  });
+  window.addEventListener("focus", () => claimWriter(true));
+  window.addEventListener("pagehide", releaseWriter);
+  window.addEventListener("pageshow", (event) => { if (event.persisted) syncFromStore(); }); // back from the cache
+
+  // ---- Start: render the saved transcript, then attach (so it is not read aloud again) ----
+  show(loadTranscript(), true);
   document.body.append(el("div", { class: "colibri-chat" }, launcher, panel));
 
   let savedOpen = null;

@@ -15,12 +15,15 @@ import hmac
 import json
 import logging
 import uuid
+from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterator
 
 import aiohttp
 import pytest
+import yaml
 from rasa.core.channels.channel import UserMessage, register
 from rasa.core.run import _create_single_channel
+from rasa.shared.core.events import BotUttered
 from sanic import Sanic
 
 from channels.messenger import MessengerInput, MessengerOutput, signature_for, split_text
@@ -29,6 +32,7 @@ from simulators import free_port, graph_api
 SECRET = "app-secret-for-tests"
 VERIFY = "verify-token-for-tests"
 TOKEN = "page-token-for-tests"
+ROOT = Path(__file__).resolve().parents[2]
 PAGE = "111111111111111"
 USER = "2222222222222222"
 
@@ -168,6 +172,51 @@ def test_without_an_app_secret_every_post_is_refused(graph) -> None:
     assert status == 403 and agent.messages == []
 
 
+MESSENGER_ENV = ("MESSENGER_VERIFY_TOKEN", "MESSENGER_APP_SECRET", "MESSENGER_PAGE_TOKEN",
+                 "MESSENGER_GRAPH_URL", "MESSENGER_GRAPH_VERSION")
+
+
+def test_credentials_yml_lists_messenger_with_values_from_the_environment(graph, monkeypatch) -> None:
+    """What `rasa run --credentials credentials.yml` builds, with the variables ops set."""
+    for name, value in zip(MESSENGER_ENV, (VERIFY, SECRET, TOKEN, graph.base_url, "22.0"), strict=True):
+        monkeypatch.setenv(name, value)
+    credentials = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8"))
+    assert credentials["channels.messenger.MessengerInput"] is None  # nothing written in git
+    channel = _create_single_channel("channels.messenger.MessengerInput", None)
+    assert channel.enabled
+    agent = RecordingAgent(reply="Bonjour !")
+    body = event(message={"mid": "m_env", "text": "bonjour"})
+    status, _ = serve(channel, agent, post(body, signed(body)))
+    assert status == 200 and [m.text for m in agent.messages] == ["bonjour"]
+    assert {c["version"] for c in graph.calls} == {"22.0"}
+    assert graph.messages()[-1]["message"]["text"] == "Bonjour !"
+
+
+def test_a_value_in_the_credentials_file_wins_over_its_variable(graph, monkeypatch) -> None:
+    monkeypatch.setenv("MESSENGER_APP_SECRET", "from-the-environment")
+    channel = _create_single_channel("channels.messenger.MessengerInput", {
+        "verify": VERIFY, "secret": SECRET, "page-access-token": TOKEN, "graph_api_url": graph.base_url})
+    body = event(message={"mid": "m_file", "text": "x"})
+    status, _ = serve(channel, RecordingAgent(), post(body, signed(body)))
+    assert status == 200
+
+
+def test_without_the_variables_messenger_is_off_and_refuses_everything(graph, monkeypatch, caplog) -> None:
+    for name in MESSENGER_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MESSENGER_APP_SECRET", SECRET)  # a secret alone is not enough
+    with caplog.at_level(logging.WARNING, logger="channels.messenger"):
+        channel = _create_single_channel("channels.messenger.MessengerInput", None)
+    assert not channel.enabled
+    assert "MESSENGER_VERIFY_TOKEN, MESSENGER_PAGE_TOKEN are set" in caplog.text
+    agent = RecordingAgent(reply="ne doit pas partir")
+    body = event(message={"mid": "m_off", "text": "bonjour"})
+    status, _ = serve(channel, agent, post(body, signed(body)))
+    assert status == 403 and agent.messages == [] and graph.calls == []
+    params = {"hub.mode": "subscribe", "hub.verify_token": "", "hub.challenge": "42"}
+    assert serve(channel, RecordingAgent(), verification(params))[0] == 403
+
+
 def test_signed_but_not_json_is_400(graph) -> None:
     agent = RecordingAgent()
     body = b"not json"
@@ -211,6 +260,13 @@ def buttons(count: int) -> list[dict[str, str]]:
     return [{"title": f"Choix {i}", "payload": f"/choose{{\"n\": {i}}}"} for i in range(1, count + 1)]
 
 
+def test_an_advisor_message_starts_with_the_advisor_name(graph) -> None:
+    """The desk's message: a bot event whose metadata (merged into the message) names the advisor."""
+    message = {"text": "Je regarde votre dossier.", "desk_advisor": "Julie"}
+    asyncio.run(output(graph).send_response(USER, message))
+    assert graph.messages()[0]["message"]["text"] == "Julie (service client) : Je regarde votre dossier."
+
+
 def test_get_output_channel_uses_the_configured_graph_api(graph) -> None:
     channel = make_channel(graph)
     assert channel.name() == "facebook" and channel.url_prefix() == "facebook"
@@ -238,6 +294,14 @@ def test_five_buttons_become_quick_replies(graph) -> None:
     assert [(r["content_type"], r["title"], r["payload"]) for r in replies] == [
         ("text", b["title"], b["payload"]) for b in buttons(5)]
     assert [c["status"] for c in graph.calls] == [200, 200]
+
+
+def test_a_bot_event_with_five_buttons_as_rasa_sends_it(graph) -> None:
+    """The whole message Rasa hands to the output channel (every key of BotUttered.message())."""
+    message = BotUttered("Votre note ?", data={"buttons": buttons(5)}).message()
+    asyncio.run(output(graph).send_response(USER, message))
+    [body] = graph.messages()
+    assert [r["title"] for r in body["message"]["quick_replies"]] == [f"Choix {i}" for i in range(1, 6)]
 
 
 def test_twenty_buttons_become_at_most_thirteen_quick_replies(graph, caplog) -> None:

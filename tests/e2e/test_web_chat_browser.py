@@ -11,9 +11,10 @@ from __future__ import annotations
 import urllib.parse
 
 import pytest
-import requests
 from browser_helpers import ROOT, browser_fixture, page_fixture, screenshot  # noqa: F401 - fixtures
 from playwright.sync_api import expect
+
+from desk.rasa_api import RasaApi
 
 pytestmark = pytest.mark.e2e
 
@@ -130,23 +131,119 @@ def test_too_long_message_is_refused_with_the_counter(assistant, page):
 
 
 def test_message_pushed_by_the_desk_appears_without_reload(assistant, page):
-    """The desk pushes an advisor's message through Rasa's HTTP API (docs/channels.md).
+    """The desk pushes an advisor's message through Rasa's HTTP API (desk/rasa_api.py ``say``).
 
-    Rasa 3.6's socket.io channel emits only ``{"text": ...}`` for it: the event's
-    metadata (the advisor's name) does not reach the widget."""
+    channels/web_chat.py forwards the event's ``metadata.advisor``: the widget shows the advisor's
+    name above the message, in the saved transcript too (a reload shows it again)."""
     open_chat(page, assistant)
     n = bot_bubbles(page).count()
     type_message(page, "bonjour")
     wait_for_bot(page, n)
-    text = "Bonjour, ici Julie, conseillère Colibri : voici le lien https://shop.test/suivi."
-    response = requests.post(f"{assistant.rasa_url}/conversations/{session_id(page)}/tracker/events",
-                             params={"token": assistant.token, "execute_side_effects": "true",
-                                     "output_channel": "latest"},
-                             json={"event": "bot", "text": text, "metadata": {"advisor": "Julie"}},
-                             timeout=30)
-    assert response.status_code == 200, response.text[:300]
-    expect(page.locator(".colibri-log")).to_contain_text("ici Julie", timeout=15_000)
-    link = page.locator(".colibri-bot a").last
+    text = "Je reprends votre demande : voici le lien https://shop.test/suivi."
+    RasaApi(assistant.rasa_url, assistant.token, 30).say(session_id(page), text, "Julie", "julie")
+    expect(page.locator(".colibri-advisor")).to_have_count(1, timeout=15_000)
+    shows_the_advisor_message(page, text)
+    screenshot(page, "web-chat-advisor-push")
+    page.reload()
+    shows_the_advisor_message(page, text)
+
+
+def shows_the_advisor_message(page, text: str) -> None:
+    advisor = page.locator(".colibri-advisor")
+    expect(advisor).to_have_count(1)
+    author = advisor.locator(".colibri-author")
+    expect(author).to_be_visible()
+    expect(author).to_contain_text("Julie (service client)")
+    expect(advisor.locator(".colibri-bubble")).to_have_text(text)
+    # What a screen reader reads out of the log: the name, then the message.
+    expect(page.get_by_role("log")).to_contain_text(f"Julie (service client) : {text}")
+    link = advisor.locator("a")
     expect(link).to_have_attribute("href", "https://shop.test/suivi")
     expect(link).to_have_attribute("rel", "noopener noreferrer")
-    screenshot(page, "web-chat-advisor-push")
+    # Colibri's own messages carry no name, and look different.
+    expect(page.locator(".colibri-author")).to_have_count(1)
+    bubbles = (".colibri-advisor .colibri-bubble", ".colibri-bot:not(.colibri-advisor) .colibri-bubble")
+    backgrounds = [page.locator(bubble).first.evaluate("(node) => getComputedStyle(node).backgroundColor")
+                   for bubble in bubbles]
+    assert backgrounds[0] != backgrounds[1], backgrounds
+
+
+def saved_transcript(page) -> list:
+    return page.evaluate("JSON.parse(localStorage.getItem('colibri.transcript.' + "
+                         "localStorage.getItem('colibri.session')))")
+
+
+def test_every_tab_shows_the_same_conversation(assistant, page):
+    """Two tabs of the page (one browser context: one localStorage) show one conversation."""
+    tab1 = page
+    tab2 = page.context.new_page()
+    errors: list = []
+    tab2.on("pageerror", lambda error: errors.append(error))
+    confirmed: list = []  # socket.io frames tab 1 received (to see it join a new conversation)
+    tab1.on("websocket", lambda ws: ws.on("framereceived", lambda frame: confirmed.append(str(frame))))
+    open_chat(tab1, assistant)
+    open_chat(tab2, assistant)
+    first_session = session_id(tab1)
+    assert session_id(tab2) == first_session
+
+    # Typed in tab 1: the message and Colibri's answer show in tab 2, without reload.
+    n = bot_bubbles(tab1).count()
+    type_message(tab1, "bonjour")
+    expect(tab2.locator(".colibri-user .colibri-bubble")).to_have_count(1)
+    expect(tab2.locator(".colibri-user .colibri-bubble")).to_contain_text("bonjour")
+    tab2.evaluate("document.querySelector('.colibri-user').dataset.probe = 'kept'")
+    wait_for_bot(tab1, n)
+    expect(bot_bubbles(tab2)).to_have_text(bot_bubbles(tab1).all_inner_texts(), use_inner_text=True)
+
+    # A button used in tab 2 shows as used in tab 1; both show the answer.
+    choices = tab2.locator(".colibri-buttons").last.get_by_role("button")
+    title = choices.first.inner_text()
+    n = bot_bubbles(tab2).count()
+    choices.first.click()
+    expect(tab1.locator(".colibri-buttons").last.get_by_role("button").first).to_be_disabled()
+    expect(tab1.locator(".colibri-user .colibri-bubble").last).to_contain_text(title)
+    assert "CO" in wait_for_bot(tab2, n)
+    expect(bot_bubbles(tab1)).to_have_text(bot_bubbles(tab2).all_inner_texts(), use_inner_text=True)
+    # Tab 2 only added the new messages to its log (the live region does not read it all again).
+    expect(tab2.locator(".colibri-user[data-probe=kept]")).to_have_count(1)
+    screenshot(tab1, "web-chat-tab-1")
+
+    # Every message of the conversation is saved exactly once: Colibri's as Rasa recorded them
+    # (a text is sent in parts at its blank lines), the customer's as shown.
+    saved = saved_transcript(tab1)
+    events = assistant.tracker(first_session)["events"]
+    said = [part for e in events if e.get("event") == "bot" and e.get("text")
+            for part in e["text"].strip().split("\n\n")]
+    assert [m["text"] for m in saved if m["from"] == "bot"] == said
+    assert [m["text"] for m in saved if m["from"] == "user"] == ["bonjour", title]
+    assert len({m["id"] for m in saved}) == len(saved)
+
+    # A reload of tab 2 shows the whole conversation once.
+    tab2.reload()
+    expect(tab2.locator(".colibri-msg")).to_have_count(len(saved))
+    expect(tab2.locator(".colibri-user .colibri-bubble")).to_have_count(2)
+    expect(bot_bubbles(tab2)).to_have_count(len(said))
+    expect(tab2.locator(".colibri-buttons").first.get_by_role("button").first).to_be_disabled()
+    screenshot(tab2, "web-chat-tab-2-reloaded")
+
+    # A new conversation in tab 2 starts one in tab 1 too: cleared, in the new Rasa conversation.
+    tab2.get_by_role("button", name="Nouvelle conversation").click()
+    new_session = session_id(tab2)
+    assert new_session != first_session
+    expect(tab1.locator(".colibri-user")).to_have_count(0)
+    expect(tab1.locator(".colibri-msg")).to_have_count(1)  # Colibri's welcome
+    assert session_id(tab1) == new_session
+    for _ in range(100):
+        if any("session_confirm" in frame and new_session in frame for frame in confirmed):
+            break
+        tab1.wait_for_timeout(100)
+    else:
+        pytest.fail("tab 1 did not join the new conversation")
+    n = bot_bubbles(tab1).count()
+    type_message(tab1, "bonjour")
+    wait_for_bot(tab1, n)
+    expect(bot_bubbles(tab2)).to_have_text(bot_bubbles(tab1).all_inner_texts(), use_inner_text=True)
+    expect(tab2.locator(".colibri-user .colibri-bubble")).to_have_count(1)
+    tracker = assistant.tracker(new_session)
+    assert [e.get("text") for e in tracker["events"] if e.get("event") == "user"] == ["bonjour"]
+    assert errors == [], errors
