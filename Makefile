@@ -3,13 +3,14 @@ SHELL := /bin/bash
 VENV := .venv/bin
 RASA := SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore::DeprecationWarning $(VENV)/rasa
 
-.PHONY: help venv db train run test lint validate pytest browser web-assets test-core test-nlu lock clean bench bench-nlu inbox
+.PHONY: help venv db train run test lint validate pytest browser web-assets test-core test-nlu lock clean bench bench-nlu inbox kpi
 
 help:
 	@echo "make run    start the assistant (chat page on http://localhost:8080)"
 	@echo "make test   lint, validate the data, train, run every test"
 	@echo "make train  train the model if the data or config changed"
 	@echo "make inbox  export the messages Colibri missed (tracker store) to results/inbox/nlu_inbox.yml"
+	@echo "make kpi    KPIs for managers, printed and as CSV in results/kpi/ (KPI_ARGS=\"--from 2026-11-01 --to 2026-11-30 --channel socketio\")"
 	@echo "make bench  every benchmark (for now bench-nlu), figures in results/bench/"
 	@echo "make bench-nlu  NLU on the held-out file: ours vs Rasa's default vs TF-IDF, 5-fold CV (~40 min)"
 
@@ -29,6 +30,10 @@ run: venv db train web-assets
 inbox: venv
 	@echo "==> What Colibri missed, masked, for the trainers (docs/nlu.md)"
 	@SQLALCHEMY_SILENCE_UBER_WARNING=1 $(VENV)/python -m trainers.inbox
+
+# KPI_ARGS: --from AAAA-MM-JJ --to AAAA-MM-JJ --channel rest|socketio|facebook --tracker-url URL (docs/kpi.md)
+kpi: venv
+	@SQLALCHEMY_SILENCE_UBER_WARNING=1 $(VENV)/python -m kpi $(KPI_ARGS)
 
 lint: venv
 	@echo "==> ruff"

@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import shop, wording
 from actions.guard import apologise_on_failure
 from actions.identity import OrderIdentityForm, identified_order, verified_order
+from actions.satisfaction import survey
 
 CONFIRMING = "cancel_order"  # value of the awaiting_confirmation slot
 REFUSALS = {  # why an order cannot be cancelled -> what the customer reads
@@ -63,13 +64,15 @@ class ActionCancelOrder(Action):
         number = verified_order(tracker)
         order = shop.find_order(number) if number else None
         outcome = shop.cancel_order(number) if order else shop.ChangeOutcome.UNKNOWN_ORDER
+        events = [SlotSet("awaiting_confirmation", None), SlotSet("order_id", None)]
         if outcome is shop.ChangeOutcome.DONE:
             dispatcher.utter_message(response="utter_order_cancelled_now", **wording.order_facts(order))
+            events += survey(dispatcher, tracker, "cancellation")
         elif outcome in REFUSALS:
             dispatcher.utter_message(response=REFUSALS[outcome], **wording.order_facts(order))
         else:
             dispatcher.utter_message(response="utter_service_error")
-        return [SlotSet("awaiting_confirmation", None), SlotSet("order_id", None)]
+        return events
 
 
 class ActionKeepOrder(Action):

@@ -33,7 +33,6 @@ class Handoff(Base):
     created_at = Column(DateTime, nullable=False)
     taken_at = Column(DateTime)
     closed_at = Column(DateTime)
-    rating = Column(Integer)  # 1–5, the customer's answer after the advisor closed
 
 
 class AdvisorSession(Base):

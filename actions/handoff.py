@@ -18,14 +18,15 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from actions import form_input, policies
 from actions.db import session_scope
-from actions.desk_models import CLOSED, WAITING, AdvisorSession, Handoff
+from actions.desk_models import WAITING, AdvisorSession, Handoff
 from actions.guard import apologise_on_failure
 from actions.models import Ticket
+from actions.satisfaction import REQUEST_SLOT, survey_due
 from actions.tickets import new_ticket, transcript
 
 ONLINE_WINDOW = timedelta(seconds=90)  # the desk page checks in every few seconds
@@ -151,39 +152,9 @@ class ActionHandoffClosed(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        advisor = form_input.entity(tracker, "advisor_name") or "notre conseiller"
-        dispatcher.utter_message(response="utter_handoff_back", advisor=advisor[:64])
-        return [SlotSet("awaiting_confirmation", "rating")]
-
-
-def _rating(tracker: Tracker) -> Optional[int]:
-    value = form_input.entity(tracker, "rating") or form_input.text(tracker)[:50]
-    digits = [c for c in value if c.isdigit()]
-    stars = value.count("★") + value.count("⭐")
-    number = int(digits[0]) if digits else stars
-    return number if 1 <= number <= 5 else None
-
-
-class ActionRecordRating(Action):
-    """A satisfaction rating (1–5): kept on the conversation's last closed handoff."""
-
-    def name(self) -> str:
-        return "action_record_rating"
-
-    @apologise_on_failure()
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        rating = _rating(tracker)
-        if rating is None:
-            dispatcher.utter_message(response="utter_ask_rating_again")
-            return []
-        with session_scope() as session:
-            last = session.execute(
-                select(Handoff.id).where(Handoff.conversation_id == tracker.sender_id,
-                                         Handoff.status == CLOSED)
-                .order_by(Handoff.closed_at.desc()).limit(1)
-            ).scalar()
-            if last is not None:
-                session.execute(update(Handoff).where(Handoff.id == last).values(rating=rating))
-        dispatcher.utter_message(response="utter_rating_thanks" if rating >= 4 else "utter_rating_sorry")
-        return [SlotSet("awaiting_confirmation", None)]
+        advisor = (form_input.entity(tracker, "advisor_name") or "notre conseiller")[:64]
+        if not survey_due(tracker):  # already asked in this conversation: once is enough
+            dispatcher.utter_message(response="utter_handoff_back_no_survey", advisor=advisor)
+            return [SlotSet("awaiting_confirmation", None)]
+        dispatcher.utter_message(response="utter_handoff_back", advisor=advisor)
+        return [SlotSet("awaiting_confirmation", "rating"), SlotSet(REQUEST_SLOT, "handoff")]

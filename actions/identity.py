@@ -16,7 +16,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import normalise, shop
+from actions import normalise, outreach, shop
 from actions.guard import apologise_on_failure
 from actions.handoff import hand_over
 from actions.settings import Settings
@@ -106,6 +106,7 @@ class OrderIdentityForm(FormValidationAction):
             return events
         if shop.verify_owner(number, address) is shop.Ownership.VERIFIED:
             events.append(SlotSet("verified_order", number))
+            outreach.remember_conversation(tracker, number)  # where Colibri may write later
         else:
             dispatcher.utter_message(response="utter_email_mismatch", order_id=number)
             count = float(failures(tracker) + 1)

@@ -18,10 +18,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import form_input, normalise, policies, returns, shop, wording
+from actions import form_input, normalise, outreach, policies, returns, shop, wording
 from actions.guard import apologise_on_failure
 from actions.identity import OrderIdentityForm, identified_order, verified_order
 from actions.returns import ReturnDecision
+from actions.satisfaction import survey
 
 FORM_SLOTS = ("return_item", "parcel_opened", "item_intact", "return_reason")
 ANSWERED_AT_ONCE = (ReturnDecision.NOT_DELIVERED, ReturnDecision.OUTSIDE_WINDOW)
@@ -85,6 +86,12 @@ class ValidateReturnForm(OrderIdentityForm):
         if line is not None and line.return_number:
             return []  # already returned: given back at once
         return [slot for slot in slots if slot != "return_item" or len(lines) > 1]
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[str, Any]]:
+        """Validates, and (re)schedules the reminder of this return, cancelled when it is registered."""
+        events = await super().run(dispatcher, tracker, domain)
+        return [*events, outreach.schedule_return_reminder(tracker)]
 
     def validate_order_id(self, value: Any, dispatcher: CollectingDispatcher,
                           tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
@@ -176,6 +183,7 @@ class ActionRegisterReturn(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         order, events = identified_order(dispatcher, tracker)
+        events.append(outreach.cancel_return_reminder(tracker))  # the return is over, whatever the outcome
         if order is None:
             return [*events, *forget_request(), SlotSet("awaiting_confirmation", None)]
         number = order.number
@@ -184,7 +192,7 @@ class ActionRegisterReturn(Action):
         if line is not None and line.return_number:
             existing = returns.find_return(line.return_number)
             dispatcher.utter_message(response="utter_return_exists", **values, **_return_values(existing))
-            return [*forget_request(), SlotSet("awaiting_confirmation", None)]
+            return [*events, *forget_request(), SlotSet("awaiting_confirmation", None)]
         reason = tracker.get_slot("return_reason") or ""
         intact = tracker.get_slot("item_intact") is not False
         decision = returns.decide(order.delivered_at, reason, intact=intact)
@@ -192,11 +200,12 @@ class ActionRegisterReturn(Action):
             dispatcher.utter_message(response=REFUSALS.get(decision, "utter_service_error"), **values,
                                      window=str(returns.return_window_days()))
             offer = "advisor" if decision in OFFERS_ADVISOR else None
-            return [*forget_request(), SlotSet("awaiting_confirmation", offer)]
+            return [*events, *forget_request(), SlotSet("awaiting_confirmation", offer)]
         ret = returns.create_return(number, line.item_id, reason,
                                     opened=bool(tracker.get_slot("parcel_opened")),
                                     intact=intact)
         response = ("utter_return_exists" if ret.existing else
                     "utter_return_registered_free" if ret.free_return else "utter_return_registered")
         dispatcher.utter_message(response=response, **values, **_return_values(ret))
-        return [*forget_request(), SlotSet("awaiting_confirmation", None)]
+        return [*events, *forget_request(), SlotSet("awaiting_confirmation", None),
+                *survey(dispatcher, tracker, "return")]

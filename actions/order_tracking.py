@@ -21,9 +21,14 @@ from actions import normalise, shop, wording
 from actions.carrier import CarrierClient, CarrierUnavailable, ParcelStatus
 from actions.guard import apologise_on_failure
 from actions.identity import OrderIdentityForm, handoff_if_unverified, verified_order
+from actions.satisfaction import survey
 from actions.tickets import open_ticket
 
 logger = logging.getLogger(__name__)
+# Answers that resolve the request: the satisfaction survey may follow. Not "delivered",
+# which asks whether the parcel arrived (the survey comes after a « oui »).
+ANSWERED = ("preparing", "shipped", "delayed", "cancelled", "parcel_only")
+
 
 async def fetch_parcel(tracking_number: str) -> Optional[ParcelStatus]:
     """The carrier's status, fetched off the event loop (raises ``CarrierUnavailable``)."""
@@ -73,7 +78,8 @@ class ActionTrackOrder(Action):
             reset += handoff
         else:
             status = "unavailable"  # the form stopped on an error it already apologised for
-        return [*reset, SlotSet("order_status", status)]
+        survey_events = survey(dispatcher, tracker, "order_tracking") if status in ANSWERED else []
+        return [*reset, SlotSet("order_status", status), *survey_events]
 
     async def _answer_order(self, dispatcher: CollectingDispatcher, number: str) -> str:
         order = shop.find_order(number)
@@ -146,4 +152,4 @@ class ActionOpenInvestigation(Action):
                              order_number=number)
         dispatcher.utter_message(response="utter_investigation_opened", ticket=ticket,
                                  order_id=number or "")
-        return []
+        return [SlotSet("awaiting_confirmation", None)]

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 import actions.account_models  # noqa: F401 - registers the account tables for create_all/drop_all
 import actions.desk_models  # noqa: F401 - registers the desk tables
+import actions.outreach_models  # noqa: F401 - registers the proactive messages tables
+import actions.survey_models  # noqa: F401 - registers the satisfaction table
 from actions import db
 from actions.models import Base, Customer, Order, OrderItem, Return
 

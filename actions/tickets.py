@@ -9,6 +9,7 @@ from typing import Any, Dict, Iterable, List, Optional
 from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 
+from actions.advisor_messages import advisor_name
 from actions.db import session_scope
 from actions.models import Ticket
 
@@ -17,13 +18,13 @@ TICKET_OFFSET = 100000  # TKT-100001 is the first ticket
 
 def conversation_lines(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Who said what, and when (ISO 8601, UTC), from Rasa's events: the customer, Colibri, or an
-    advisor (a bot event the desk relayed, with ``metadata.advisor``)."""
+    advisor (a bot event the desk relayed, see ``actions.advisor_messages``)."""
     lines = []
     for event in events:
         kind, text = event.get("event"), event.get("text")
         if kind not in ("user", "bot") or not text:
             continue
-        advisor = (event.get("metadata") or {}).get("advisor") if kind == "bot" else None
+        advisor = advisor_name(event.get("metadata")) if kind == "bot" else None
         role = "customer" if kind == "user" else "advisor" if advisor else "bot"
         at = datetime.fromtimestamp(event.get("timestamp") or 0, tz=timezone.utc)
         lines.append({"role": role, "text": text, "at": at.isoformat(), "advisor": advisor})

@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from desk import accounts, queue, sessions
 from desk.rasa_api import RasaApi, RasaUnavailable
+from kpi import api as kpi_api
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ class DeskApi:
             ("POST", re.compile(r"/desk/api/handoffs/(\d{1,9})/close"), self.close, True),
             ("GET", re.compile(r"/desk/api/tickets"), self.tickets, True),
             ("POST", re.compile(r"/desk/api/tickets/(TKT-\d{6,9})/done"), self.ticket_done, True),
+            ("GET", re.compile(r"/desk/api/kpi"), self.kpi, True),
         ]
 
     # --- dispatch ------------------------------------------------------------
@@ -201,3 +203,7 @@ class DeskApi:
         if ticket is None:
             return _error(HTTPStatus.NOT_FOUND, "ticket introuvable")
         return Reply(HTTPStatus.OK, ticket)
+
+    # --- KPI dashboard (/desk/kpi/) --------------------------------------------------
+    def kpi(self, request: Request) -> Reply:
+        return Reply(*kpi_api.answer(request.query))

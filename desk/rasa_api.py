@@ -3,7 +3,8 @@
 - ``messages``: the transcript, read from the tracker (customer, Colibri, advisors);
 - ``say``: an advisor's message, appended as a ``bot`` event with side effects on the
   customer's latest channel, so it is recorded and delivered;
-- ``hand_back``: ``resume``, then the external intent that makes Colibri speak again.
+- ``hand_back``: ``resume``, then the external intent that makes Colibri speak again;
+- ``tracker`` and ``trigger``: what the proactive messages (``proactive/``) need.
 
 ``RASA_URL`` (default http://127.0.0.1:5005) and ``RASA_AUTH_TOKEN``; every call has
 a timeout (``RASA_TIMEOUT``, seconds).
@@ -18,6 +19,7 @@ from typing import Any, Dict, List, Optional
 
 import requests
 
+from actions.advisor_messages import advisor_metadata
 from actions.settings import number_from_env
 from actions.tickets import conversation_lines
 
@@ -55,16 +57,26 @@ class RasaApi:
             raise RasaUnavailable(f"{method} {suffix}: HTTP {reply.status_code}")
         return reply.json()
 
+    def tracker(self, conversation_id: str) -> Dict[str, Any]:
+        """The conversation's tracker with all its events (an unknown id: no events)."""
+        return self._call("GET", conversation_id, "tracker", {"include_events": "ALL"})
+
+    def trigger(self, conversation_id: str, intent: str, entities: Dict[str, Any]) -> None:
+        """Makes Colibri act on ``intent`` and answer on the customer's latest channel."""
+        self._call("POST", conversation_id, "trigger_intent",
+                   {"output_channel": "latest", "include_events": "NONE"},
+                   {"name": intent, "entities": entities})
+
     def messages(self, conversation_id: str) -> List[Dict[str, Any]]:
         """Every message of the conversation, oldest first, numbered from 0."""
-        tracker = self._call("GET", conversation_id, "tracker", {"include_events": "ALL"})
+        tracker = self.tracker(conversation_id)
         return [{"index": index, **line}
                 for index, line in enumerate(conversation_lines(tracker.get("events") or []))]
 
     def say(self, conversation_id: str, text: str, advisor: str, username: str) -> None:
         """Records and delivers an advisor's message on the customer's latest channel."""
         # No timestamp: Rasa stamps the event with its own clock, which REST pickups compare with.
-        event = {"event": "bot", "text": text, "metadata": {"advisor": advisor, "advisor_username": username}}
+        event = {"event": "bot", "text": text, "metadata": advisor_metadata(advisor, username)}
         self._call("POST", conversation_id, "tracker/events",
                    {"include_events": "NONE", "output_channel": "latest",
                     "execute_side_effects": "true"}, event)
@@ -76,6 +88,4 @@ class RasaApi:
         # must see Colibri listening again before the external intent (as after any turn).
         self._call("POST", conversation_id, "tracker/events", {"include_events": "NONE"},
                    [{"event": "resume"}, {"event": "action", "name": "action_listen"}])
-        self._call("POST", conversation_id, "trigger_intent",
-                   {"output_channel": "latest", "include_events": "NONE"},
-                   {"name": intent, "entities": {"advisor_name": advisor} if advisor else {}})
+        self.trigger(conversation_id, intent, {"advisor_name": advisor} if advisor else {})

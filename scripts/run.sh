@@ -15,6 +15,11 @@ if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
   [ -f var/rasa-auth-token ] || .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))' > var/rasa-auth-token
   RASA_AUTH_TOKEN=$(cat var/rasa-auth-token)
 fi
+if [ -z "${PROACTIVE_TOKEN:-}" ]; then
+  [ -f var/proactive-token ] || .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))' > var/proactive-token
+  PROACTIVE_TOKEN=$(cat var/proactive-token)
+fi
+export PROACTIVE_TOKEN
 export RASA_AUTH_TOKEN SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS="ignore::DeprecationWarning"
 
 pids=()
@@ -68,6 +73,8 @@ cat <<INFO
   Colibri is running.
     Chat page        http://localhost:$WEB_PORT/
     Advisors' desk   http://localhost:$WEB_PORT/desk/  (demo: julie or karim, password colibri-demo)
+    KPI dashboard    http://localhost:$WEB_PORT/desk/kpi/  (same logins)
+    Shop notices     POST http://localhost:$WEB_PORT/api/proactive/order-delivered (token in var/proactive-token)
     Rasa REST        http://localhost:$RASA_PORT/webhooks/rest/webhook
     Rasa HTTP API    http://localhost:$RASA_PORT/  (token in var/rasa-auth-token)
     Action server    http://localhost:$ACTION_PORT/health

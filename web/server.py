@@ -2,7 +2,8 @@
 
 Static files of the web/ folder (standard library server), plus the desk's JSON API
 under ``/desk/api/`` (``desk/api.py``), which reaches Rasa's HTTP API with
-``RASA_URL`` and ``RASA_AUTH_TOKEN``. ``DESK_SECURE_COOKIE=1`` marks the desk's
+``RASA_URL`` and ``RASA_AUTH_TOKEN``, and the shop's ``POST /api/proactive/order-delivered``
+(``proactive/endpoint.py``, bearer ``PROACTIVE_TOKEN``). ``DESK_SECURE_COOKIE=1`` marks the desk's
 session cookie ``Secure`` (behind HTTPS).
 
     python web/server.py --host 127.0.0.1 --port 8080
@@ -42,6 +43,7 @@ if str(ROOT) not in sys.path:  # run as a script: the desk and actions packages 
 
 from desk import sweeper  # noqa: E402
 from desk.api import MAX_BODY, DeskApi, Reply  # noqa: E402
+from proactive.endpoint import ProactiveEndpoint  # noqa: E402
 
 WEB_DIR = Path(__file__).resolve().parent
 RASA_PORT = 5005
@@ -98,6 +100,7 @@ class ColibriServer(ThreadingHTTPServer):
     rasa_public_origin: str | None = None  # from RASA_PUBLIC_URL
     rasa_origin: str | None = None  # from RASA_URL, where this server reaches Rasa
     desk: DeskApi | None = None  # the advisors' API, created by main()
+    proactive: ProactiveEndpoint | None = None  # the shop's notices (PROACTIVE_TOKEN), by main()
 
 
 class ColibriHandler(SimpleHTTPRequestHandler):
@@ -135,8 +138,8 @@ class ColibriHandler(SimpleHTTPRequestHandler):
         target = Path(self.translate_path(self.path)).resolve()
         return target == WEB_DIR or WEB_DIR in target.parents
 
-    # --- the desk's API ------------------------------------------------------
-    def _desk(self, method: str) -> None:
+    # --- the JSON APIs: the desk's, and the shop's proactive notices ------------
+    def _api(self, method: str) -> None:
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
@@ -146,9 +149,12 @@ class ColibriHandler(SimpleHTTPRequestHandler):
             return
         body = self.rfile.read(length) if length else b""
         try:
-            reply = self.server.desk.handle(method, self.path, self.headers, body)
-        except Exception:  # noqa: BLE001 - logged; the advisor gets a clean 500, never a trace
-            logging.getLogger("desk").exception("desk API error on %s %s", method, self.path.split("?")[0])
+            if self._is_proactive_api():
+                reply = self.server.proactive.handle(self.path, self.headers, body)
+            else:
+                reply = self.server.desk.handle(method, self.path, self.headers, body)
+        except Exception:  # noqa: BLE001 - logged; the caller gets a clean 500, never a trace
+            logging.getLogger("desk").exception("API error on %s %s", method, self.path.split("?")[0])
             reply = Reply(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": "erreur interne, réessayez"})
         payload = b"" if reply.body is None else json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
         self.send_response(reply.status)
@@ -164,14 +170,17 @@ class ColibriHandler(SimpleHTTPRequestHandler):
     def _is_desk_api(self) -> bool:
         return self.server.desk is not None and self.path.startswith("/desk/api/")
 
+    def _is_proactive_api(self) -> bool:
+        return self.server.proactive is not None and self.path.startswith("/api/proactive/")
+
     def do_GET(self):  # noqa: N802 - http.server names
         if self._is_desk_api():
-            return self._desk("GET")
+            return self._api("GET")
         return super().do_GET()
 
     def do_POST(self):  # noqa: N802 - http.server names
-        if self._is_desk_api():
-            return self._desk("POST")
+        if self._is_desk_api() or self._is_proactive_api():
+            return self._api("POST")
         self.send_error(HTTPStatus.METHOD_NOT_ALLOWED)
 
     def send_head(self):
@@ -197,7 +206,7 @@ class ColibriHandler(SimpleHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Content-Security-Policy", build_csp(self._rasa_origins()))
         self.send_header("Referrer-Policy", "no-referrer")
-        if not self.path.startswith("/desk/api/"):
+        if not self.path.startswith(("/desk/api/", "/api/")):
             self.send_header("Cache-Control", "no-cache")
         super().end_headers()
 
@@ -242,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     desk = DeskApi(secure_cookie=secure)
     sweeper.start(desk.rasa)  # waiting customers go back to Colibri when no advisor is around
     internal_origin = origin_from_url(os.environ.get("RASA_URL", ""))  # None if unset or unusable
-    attributes = {"rasa_public_origin": rasa_origin, "rasa_origin": internal_origin, "desk": desk}
+    attributes = {"rasa_public_origin": rasa_origin, "rasa_origin": internal_origin, "desk": desk,
+                  "proactive": ProactiveEndpoint()}
     server_class = type("Server", (ColibriServer,), attributes)
     if ":" in args.host:
         server_class.address_family = socket.AF_INET6

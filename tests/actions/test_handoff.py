@@ -1,4 +1,4 @@
-"""Handing over to an advisor, callbacks, written answers and the rating, on a real database."""
+"""Handing over to an advisor, callbacks and written answers, on a real database."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import asyncio
 import json
 
 import pytest
-from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tracker_helpers import DOMAIN, make_tracker, responses, run
+from tracker_helpers import events_of, make_tracker, responses, run
 
 from actions.callbacks import (
     ActionCreateCallback,
@@ -19,14 +18,8 @@ from actions.callbacks import (
     callback_slot,
 )
 from actions.desk_models import Handoff
-from actions.handoff import ActionHandoff, ActionRecordRating
+from actions.handoff import ActionHandoff
 from actions.models import Ticket
-
-
-def events_of(action, **kwargs):
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, make_tracker(**kwargs), DOMAIN))
-    return events, dispatcher.messages
 
 
 def rows(engine, model):
@@ -145,25 +138,3 @@ def test_email_ticket_answers_to_the_address_given(shop_db):
     assert (ticket.kind, ticket.email) == ("email", "lea@exemple.fr")
     assert ticket.question == "Livrez-vous en Corse ?"
     assert messages[0]["email"] == "lea@exemple.fr"
-
-
-# --- rating --------------------------------------------------------------------------------
-
-def test_rating_is_kept_on_the_closed_handoff(shop_db, desk_hours, advisor_online):
-    desk_hours(open=True)
-    events_of(ActionHandoff(), text="conseiller", intent="human_handoff", sender="c1")
-    with Session(shop_db, future=True) as session, session.begin():
-        session.execute(update(Handoff).values(status="closed", closed_at=Handoff.created_at))
-    _, messages = events_of(ActionRecordRating(), text="2/5", intent="give_rating", sender="c1",
-                            entities=[{"entity": "rating", "value": "2"}])
-    assert responses(messages) == ["utter_rating_sorry"]
-    assert rows(shop_db, Handoff)[0].rating == 2
-
-
-@pytest.mark.parametrize("typed,response", [
-    ("5", "utter_rating_thanks"), ("⭐⭐⭐⭐", "utter_rating_thanks"),
-    ("9", "utter_ask_rating_again"), ("bof", "utter_ask_rating_again"),
-])
-def test_rating_from_the_text(shop_db, typed, response):
-    _, messages = events_of(ActionRecordRating(), text=typed, intent="inform")
-    assert responses(messages) == [response]

@@ -141,19 +141,20 @@ def test_pick_line_needs_one_clear_answer():
 def test_wrong_size_registers_a_paid_return(shop_db):
     slots, messages = act(ActionRegisterReturn(), slots=verified(
         "CO100002", CAMILLE, parcel_opened=True, item_intact=True, return_reason="wrong_size"))
-    assert responses(messages) == ["utter_return_registered"]
+    assert responses(messages) == ["utter_return_registered", "utter_ask_satisfaction"]
     ret = next(r for r in returns_in(shop_db) if r.number == messages[0]["return_number"])
     assert ret.reason == "wrong_size" and not ret.free_return and ret.opened and ret.intact
     assert messages[0]["product"] == "robe d'été" and messages[0]["amount"] == "49,90 €"
     assert messages[0]["return_number"].startswith("RET-")
     assert slots["order_id"] is None and slots["return_reason"] is None
+    assert slots["satisfaction_request"] == "return"
     assert slots["awaiting_confirmation"] is None
 
 
 def test_damaged_item_is_free_and_first(shop_db):
     _, messages = act(ActionRegisterReturn(), slots=verified(
         "CO100006", EMMA, parcel_opened=True, item_intact=False, return_reason="damaged"))
-    assert responses(messages) == ["utter_return_registered_free"]
+    assert responses(messages) == ["utter_return_registered_free", "utter_ask_satisfaction"]
     ret = next(r for r in returns_in(shop_db) if r.number == messages[0]["return_number"])
     assert ret.free_return and ret.priority
 

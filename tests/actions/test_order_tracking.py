@@ -128,7 +128,7 @@ def verified(number: str, email: str) -> dict:
 
 def test_shipped_order_with_live_carrier_status(shop_db, carrier):
     slots, messages = act(ActionTrackOrder(), slots=verified("CO100001", "camille.martin@example.fr"))
-    assert responses(messages) == ["utter_order_shipped", "utter_carrier_update"]
+    assert responses(messages) == ["utter_order_shipped", "utter_carrier_update", "utter_ask_satisfaction"]
     first = messages[0]
     assert first["first_name"] == "Camille"
     assert first["items"] == "chaussures de running"
@@ -137,6 +137,7 @@ def test_shipped_order_with_live_carrier_status(shop_db, carrier):
     assert messages[1]["label"]
     assert slots["order_status"] == "shipped"
     assert slots["order_id"] is None  # the next request asks again
+    assert slots["satisfaction_request"] == "order_tracking"
 
 
 def test_delayed_order_apologises_with_the_incident(shop_db, carrier):
@@ -148,7 +149,7 @@ def test_delayed_order_apologises_with_the_incident(shop_db, carrier):
 
 def test_preparing_order(shop_db):
     slots, messages = act(ActionTrackOrder(), slots=verified("CO100003", "camille.martin@example.fr"))
-    assert responses(messages) == ["utter_order_preparing"]
+    assert responses(messages) == ["utter_order_preparing", "utter_ask_satisfaction"]
     assert messages[0]["items"] == "sac à dos"
     assert messages[0]["total"] == "39,90 €"
     assert slots["order_status"] == "preparing"
@@ -159,12 +160,14 @@ def test_delivered_order_asks_whether_it_arrived(shop_db):
     assert responses(messages) == ["utter_order_delivered", "utter_ask_parcel_received"]
     assert messages[0]["items"] == "casque audio"
     assert slots["order_status"] == "delivered"
+    assert "satisfaction_request" not in slots  # a question is pending: no survey yet
 
 
 def test_carrier_down_answers_from_the_order_system(shop_db, carrier):
     carrier.fail_always()
     slots, messages = act(ActionTrackOrder(), slots=verified("CO100001", "camille.martin@example.fr"))
-    assert responses(messages) == ["utter_order_shipped", "utter_carrier_unavailable"]
+    assert responses(messages) == [
+        "utter_order_shipped", "utter_carrier_unavailable", "utter_ask_satisfaction"]
     assert slots["order_status"] == "shipped"
 
 
@@ -177,7 +180,7 @@ def test_unverified_order_is_never_disclosed(shop_db):
 
 def test_tracking_number_alone_gives_carrier_status_only(shop_db, carrier):
     slots, messages = act(ActionTrackOrder(), slots={"tracking_number": "6a10000000006"})
-    assert responses(messages) == ["utter_parcel_status"]
+    assert responses(messages) == ["utter_parcel_status", "utter_ask_satisfaction"]
     assert messages[0]["tracking_number"] == "6A10000000006"
     assert set(messages[0]) >= {"label", "when"}
     assert "items" not in messages[0] and "first_name" not in messages[0]

@@ -40,10 +40,10 @@ def test_preparing_order_asks_for_confirmation_first(shop_db):
 def test_confirmed_cancellation_cancels_in_the_order_system(shop_db):
     slots, messages = act(ActionCancelOrder(), text="oui", intent="affirm",
                           slots={**verified("CO100003", CAMILLE), "awaiting_confirmation": "cancel_order"})
-    assert responses(messages) == ["utter_order_cancelled_now"]
+    assert responses(messages) == ["utter_order_cancelled_now", "utter_ask_satisfaction"]
     assert messages[0]["total"] == "39,90 €"
     assert status(shop_db, "CO100003") == "cancelled"
-    assert slots["awaiting_confirmation"] is None
+    assert (slots["awaiting_confirmation"], slots["satisfaction_request"]) == (None, "cancellation")
 
 
 def test_keeping_the_order_changes_nothing(shop_db):

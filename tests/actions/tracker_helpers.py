@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional
@@ -18,7 +19,7 @@ SLOT_DEFAULTS = {name: spec.get("initial_value") for name, spec in DOMAIN["slots
 def make_tracker(text: str = "", intent: str = "inform", slots: Optional[Dict[str, Any]] = None,
                  set_now: Optional[Dict[str, Any]] = None, entities: Iterable[dict] = (),
                  active_loop: Optional[str] = None, history: Iterable[dict] = (),
-                 sender: str = "test-customer") -> Tracker:
+                 sender: str = "test-customer", channel: str = "rest") -> Tracker:
     """A tracker whose latest user message is ``text``.
 
     ``slots`` were set in earlier turns; ``set_now`` were extracted from this
@@ -28,7 +29,7 @@ def make_tracker(text: str = "", intent: str = "inform", slots: Optional[Dict[st
     parse = {"text": text, "intent": {"name": intent, "confidence": 0.99},
              "entities": list(entities)}
     events: List[dict] = [*history, {"event": "user", "text": text, "timestamp": time.time(),
-                                     "parse_data": parse, "input_channel": "rest"}]
+                                     "parse_data": parse, "input_channel": channel}]
     events += [{"event": "slot", "name": k, "value": v, "timestamp": time.time()}
                for k, v in (set_now or {}).items()]
     return Tracker(sender, values, parse, events, False, None,
@@ -41,6 +42,18 @@ async def run(action: Action, tracker: Tracker) -> tuple[Dict[str, Any], List[di
     events = await action.run(dispatcher, tracker, DOMAIN)
     slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
     return slots, dispatcher.messages
+
+
+def events_of(action: Action, **tracker: Any) -> tuple[List[dict], List[dict]]:
+    """Runs ``action`` on ``make_tracker(**tracker)``; returns its events and messages."""
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, make_tracker(**tracker), DOMAIN))
+    return events, dispatcher.messages
+
+
+def slots_in(events: List[dict]) -> Dict[str, Any]:
+    """The slots ``events`` set, by name."""
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
 def responses(messages: List[dict]) -> List[str]:

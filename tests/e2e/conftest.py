@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from actions import db
 from actions.seed import seed
 from desk import passwords
-from simulators import free_port, mail_sink
+from simulators import free_port, graph_api, mail_sink
 from simulators.laposte import start_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,6 +73,10 @@ class Assistant:
     logs: Dict[str, Path] = field(default_factory=dict)
     advisor_password: str = "mot-de-passe-e2e"  # every advisor of the test accounts
     desk_keeper: Any = None  # Léa, who keeps the desk open (DeskKeeper)
+    graph: Any = None  # the Graph API simulator Messenger replies reach (GraphApiSimulator)
+    messenger_secret: str = "e2e-messenger-app-secret"
+    messenger_verify: str = "e2e-messenger-verify-token"
+    proactive_token: str = "e2e-proactive-token"  # the shop's systems' bearer token
 
     def advisors_hours(self, open: bool) -> None:
         """Opens or closes the advisors' hours (the action server re-reads the file)."""
@@ -154,7 +158,8 @@ def write_advisors(path: Path) -> None:
 
 @pytest.fixture(scope="session")
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
-    """Starts the carrier simulator, the action server, the Rasa server and the web server.
+    """Starts the carrier and Graph API simulators, the action server, the Rasa server and
+    the web server.
 
     The advisors work around the clock (tests close the hours when they need to), and
     one advisor, Léa, keeps the desk open for the whole session."""
@@ -165,6 +170,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     seed(engine)
     engine.dispose()
     carrier, carrier_url = start_in_thread(port=0, key="e2e-key")
+    graph, graph_url = graph_api.start_in_thread(token="e2e-page-token")
     smtp = mail_sink.start(free_port())
     action_port, rasa_port, web_port, token = free_port(), free_port(), free_port(), uuid.uuid4().hex
     policies = work / "policies.yml"
@@ -183,6 +189,12 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
            # Waiting customers go back to Colibri 20 s after the last advisor left (Léa's page
            # checks in every 5 s and her last_seen is written every 10 s: never 20 s old).
            "DESK_ABANDON_AFTER": "20", "DESK_SWEEP_EVERY": "1",
+           # Proactive messages: the shop's token; a return left unfinished is recalled after 5 s.
+           "PROACTIVE_TOKEN": Assistant.proactive_token, "RETURN_REMINDER_AFTER": "5",
+           # Messenger on, replying to the Graph API simulator (credentials.yml reads these).
+           "MESSENGER_APP_SECRET": Assistant.messenger_secret,
+           "MESSENGER_VERIFY_TOKEN": Assistant.messenger_verify,
+           "MESSENGER_PAGE_TOKEN": "e2e-page-token", "MESSENGER_GRAPH_URL": graph_url,
            "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
     processes: List[subprocess.Popen] = []
     running: Assistant | None = None
@@ -206,7 +218,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
         wait_until_up(f"http://127.0.0.1:{web_port}/", web, logs["web"], 30)
         running = Assistant(f"http://127.0.0.1:{rasa_port}", token, shop_url, smtp.handler,
                             f"sqlite:///{work / 'tracker.db'}", f"http://127.0.0.1:{web_port}",
-                            policies, logs)
+                            policies, logs, graph=graph)
         running.desk_keeper = DeskKeeper(running, "lea")
         running.desk_keeper.start()
         yield running
@@ -221,5 +233,6 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
             except subprocess.TimeoutExpired:
                 process.kill()
         carrier.stop()
+        graph.stop()
         smtp.stop()
 

@@ -18,8 +18,8 @@ import socketio
 from chat_helpers import said
 from sqlalchemy import select
 
-from actions.desk_models import Handoff
 from actions.models import Ticket
+from actions.survey_models import SatisfactionRating
 
 pytestmark = pytest.mark.e2e
 
@@ -68,8 +68,8 @@ def test_rest_customer_handed_to_an_advisor_and_back(assistant):
     sent = julie.post(messages_url, json={"text": "Bonjour, c'est Julie. Je regarde votre commande."},
                       timeout=10)
     assert sent.status_code == 201
-    texts = [m["text"] for m in picked_up(assistant, say.sender, before)]
-    assert texts == ["Bonjour, c'est Julie. Je regarde votre commande."]
+    pushed = [(m["text"], m.get("advisor")) for m in picked_up(assistant, say.sender, before)]
+    assert pushed == [("Bonjour, c'est Julie. Je regarde votre commande.", "Julie")]
     new = julie.get(messages_url, params={"after": start}, timeout=10).json()["messages"]
     assert [(m["role"], m["advisor"]) for m in new] == [("advisor", "Julie")]
 
@@ -78,32 +78,35 @@ def test_rest_customer_handed_to_an_advisor_and_back(assistant):
     later = julie.get(messages_url, params={"after": start + 1}, timeout=10).json()["messages"]
     assert [m["text"] for m in later] == ["merci, je l'attends pour jeudi"]
 
-    # Closing hands back: Colibri speaks again and asks for a rating.
+    # Closing hands back: Colibri speaks again. The satisfaction survey was already asked in this
+    # conversation (after the order was tracked), so not again: at most once per conversation.
     before = time.time()
     closed = julie.post(f"{assistant.desk_url}/desk/api/handoffs/{item['id']}/close", json={}, timeout=10)
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
     back = picked_up(assistant, say.sender, before)
-    assert "Julie" in said(back) and [b["title"] for b in back[0]["buttons"]][0].startswith("1")
+    assert "Julie" in said(back) and not any(m.get("buttons") for m in back)
     assert not assistant.tracker(say.sender)["paused"]
-    thanks = said(say('/give_rating{"rating": "5"}'))
-    assert "Merci" in thanks
-    assert assistant.shop(select(Handoff.rating).where(Handoff.id == item["id"])) == 5
     # Colibri answers normally again.
     assert "CO" in said(say("ou est mon colis"))
 
 
-def bot_texts(received: queue.Queue, until: str, seconds: float = 30) -> List[str]:
-    """The socket's ``bot_uttered`` texts until one contains ``until``."""
-    texts: List[str] = []
+def bot_messages(received: queue.Queue, until: str, seconds: float = 30) -> List[dict]:
+    """The socket's ``bot_uttered`` messages until one's text contains ``until``."""
+    messages: List[dict] = []
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            texts.append(received.get(timeout=max(0.1, deadline - time.monotonic())).get("text", ""))
+            messages.append(received.get(timeout=max(0.1, deadline - time.monotonic())))
         except queue.Empty:
             break
-        if until in texts[-1]:
-            return texts
-    raise AssertionError(f"{until!r} not received; got {texts}")
+        if until in messages[-1].get("text", ""):
+            return messages
+    raise AssertionError(f"{until!r} not received; got {[m.get('text') for m in messages]}")
+
+
+def bot_texts(received: queue.Queue, until: str, seconds: float = 30) -> List[str]:
+    """The socket's ``bot_uttered`` texts until one contains ``until``."""
+    return [m.get("text", "") for m in bot_messages(received, until, seconds)]
 
 
 def test_socketio_customer_gets_the_advisor_and_colibri_back(assistant):
@@ -128,10 +131,16 @@ def test_socketio_customer_gets_the_advisor_and_colibri_back(assistant):
         wait_for(lambda: any(m["text"] == "allo ?" for m in karim.get(f"{base}/messages", timeout=10)
                              .json()["messages"]), "the customer's message on the desk")
         karim.post(f"{base}/messages", json={"text": "Bonjour, Karim à votre écoute."}, timeout=10)
-        assert bot_texts(received, "Karim à votre écoute")[-1] == "Bonjour, Karim à votre écoute."
+        pushed = bot_messages(received, "Karim à votre écoute")[-1]
+        assert pushed == {"text": "Bonjour, Karim à votre écoute.", "metadata": {"advisor": "Karim"}}
 
         assert karim.post(f"{base}/close", json={}, timeout=10).status_code == 200
-        assert "Karim" in bot_texts(received, "1 à 5")[-1]
+        back = bot_messages(received, "Karim")[-1]  # no survey yet here: the rating is asked
+        assert [b["title"] for b in back["quick_replies"]][0].startswith("1")
+        client.emit("user_uttered", {"message": '/give_rating{"rating": "5"}', "session_id": session})
+        assert "Merci" in bot_texts(received, "Merci")[-1]
+        rating = select(SatisfactionRating).where(SatisfactionRating.handoff_id == item["id"])
+        assert (assistant.shop(rating).rating, assistant.shop(rating).channel) == (5, "socketio")
     finally:
         client.disconnect()
 
