@@ -43,6 +43,7 @@ if str(ROOT) not in sys.path:  # run as a script: the desk and actions packages 
 
 from desk import sweeper  # noqa: E402
 from desk.api import MAX_BODY, DeskApi, Reply  # noqa: E402
+from privacy import log_masking  # noqa: E402
 from proactive.endpoint import ProactiveEndpoint  # noqa: E402
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -212,7 +213,7 @@ class ColibriHandler(SimpleHTTPRequestHandler):
 
     # --- quiet logging: one line per request ---------------------------------
     def log_message(self, format, *args):
-        message = (format % args).translate(_NON_PRINTABLE)
+        message = log_masking.mask_text((format % args).translate(_NON_PRINTABLE))  # no personal data in logs
         sys.stderr.write(f"{self.address_string()} {message}\n")
 
     def log_error(self, format, *args):
@@ -241,6 +242,7 @@ def _stop(signum, frame):
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    log_masking.install()  # the desk's and the proactive endpoint's logs, masked too
     public_url = os.environ.get("RASA_PUBLIC_URL", "").strip()
     rasa_origin = origin_from_url(public_url) if public_url else None
     if public_url and not rasa_origin:
