@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the whole assistant on embedded defaults: carrier simulator, action
-# server, Rasa server and the chat page. Ctrl-C stops every process it started.
+# server, Rasa server and the chat page, all on loopback (`make run-prod` and
+# docs/deploy.md for production). Ctrl-C stops every process it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p var
@@ -20,6 +21,9 @@ if [ -z "${PROACTIVE_TOKEN:-}" ]; then
   PROACTIVE_TOKEN=$(cat var/proactive-token)
 fi
 export PROACTIVE_TOKEN
+# PYTHONPATH: Rasa reads privacy/logging.yml (personal data masked in the logs) before it
+# puts the project's folder on the import path (docs/privacy.md).
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 export RASA_AUTH_TOKEN SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS="ignore::DeprecationWarning"
 
 pids=()
@@ -52,14 +56,15 @@ if [ "$SMTP_HOST:$SMTP_PORT" = "127.0.0.1:1025" ]; then
 fi
 
 echo "==> Action server on :$ACTION_PORT"
-.venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" &
+SANIC_HOST=127.0.0.1 .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" \
+  --logging-config-file privacy/logging.yml &
 pids+=($!)
 wait_for "action server" "http://127.0.0.1:$ACTION_PORT/health" 60
 
 echo "==> Rasa server on :$RASA_PORT (loading the model)"
 .venv/bin/rasa run --model models --enable-api --auth-token "$RASA_AUTH_TOKEN" \
-  --port "$RASA_PORT" --endpoints endpoints.yml --credentials credentials.yml \
-  --cors "http://localhost:$WEB_PORT" "http://127.0.0.1:$WEB_PORT" &
+  --interface 127.0.0.1 --port "$RASA_PORT" --endpoints endpoints.yml --credentials credentials.yml \
+  --cors "http://localhost:$WEB_PORT" "http://127.0.0.1:$WEB_PORT" --logging-config-file privacy/logging.yml &
 pids+=($!)
 wait_for "Rasa server" "http://127.0.0.1:$RASA_PORT/status?token=$RASA_AUTH_TOKEN" 180
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Iterator
 
 import pytest
+from services import require_service
 from shop_policies import write_policies
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
@@ -26,14 +27,6 @@ from actions.seed import seed
 from simulators import free_port, mail_sink
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def require_service(name: str, error: Exception) -> None:
-    """Skips the test when a service is absent; under CI=true, fails it instead."""
-    message = f"{name} is not reachable ({type(error).__name__}: {error})"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{message}; CI requires it", pytrace=False)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 import requests
+from services import newest_model
 from shop_policies import write_policies
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
@@ -47,16 +48,6 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float
             pass
         time.sleep(0.5)
     raise RuntimeError(f"{url} not up after {seconds} s:\n{log.read_text()[-3000:]}")
-
-
-def newest_model() -> Path:
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        message = "no trained model in models/: run `make train` first"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    return models[-1]
 
 
 @dataclass
@@ -173,11 +164,12 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     graph, graph_url = graph_api.start_in_thread(token="e2e-page-token")
     smtp = mail_sink.start(free_port())
     action_port, rasa_port, web_port, token = free_port(), free_port(), free_port(), uuid.uuid4().hex
+    action_token = uuid.uuid4().hex  # the action server answers only to this Rasa server
     policies = work / "policies.yml"
     write_policies(policies, weekdays="00:00-24:00", saturday="00:00-24:00", sunday="00:00-24:00")
     write_advisors(work / "advisors.yml")
     (work / "endpoints.yml").write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n  token: "{action_token}"\n'
         f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{work / "tracker.db"}"\n',
         encoding="utf-8",
     )
@@ -186,6 +178,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
            "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port), "SHOP_URL": "https://shop.test",
            "SHOP_POLICIES": str(policies), "DESK_ADVISORS": str(work / "advisors.yml"),
            "RASA_URL": f"http://127.0.0.1:{rasa_port}", "RASA_AUTH_TOKEN": token,
+           "ACTION_SERVER_TOKEN": action_token,
            # Waiting customers go back to Colibri 20 s after the last advisor left (Léa's page
            # checks in every 5 s and her last_seen is written every 10 s: never 20 s old).
            "DESK_ABANDON_AFTER": "20", "DESK_SWEEP_EVERY": "1",
@@ -195,7 +188,8 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
            "MESSENGER_APP_SECRET": Assistant.messenger_secret,
            "MESSENGER_VERIFY_TOKEN": Assistant.messenger_verify,
            "MESSENGER_PAGE_TOKEN": "e2e-page-token", "MESSENGER_GRAPH_URL": graph_url,
-           "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+           "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
+           "PYTHONPATH": str(ROOT)}  # Rasa imports the logging config's filter before adding the cwd
     processes: List[subprocess.Popen] = []
     running: Assistant | None = None
     logs = {"actions": work / "actions.log", "rasa": work / "rasa.log", "web": work / "web.log"}
@@ -207,12 +201,13 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
         return process
 
     try:
-        actions = start([RASA, "run", "actions", "--actions", "actions", "--port", str(action_port)],
+        masked = ["--logging-config-file", str(ROOT / "privacy" / "logging.yml")]  # as in production
+        actions = start([RASA, "run", "actions", "--actions", "actions", "--port", str(action_port), *masked],
                         logs["actions"])
         wait_until_up(f"http://127.0.0.1:{action_port}/health", actions, logs["actions"], 90)
         rasa = start([RASA, "run", "--model", str(model), "--port", str(rasa_port), "--enable-api",
                       "--auth-token", token, "--endpoints", str(work / "endpoints.yml"),
-                      "--credentials", str(ROOT / "credentials.yml")], logs["rasa"])
+                      "--credentials", str(ROOT / "credentials.yml"), *masked], logs["rasa"])
         wait_until_up(f"http://127.0.0.1:{rasa_port}/status?token={token}", rasa, logs["rasa"], 240)
         web = start([sys.executable, str(ROOT / "web" / "server.py"), "--port", str(web_port)], logs["web"])
         wait_until_up(f"http://127.0.0.1:{web_port}/", web, logs["web"], 30)
