@@ -55,6 +55,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.failsafe import answer_failures
 from channels.web_chat import advisor_of
 
 logger = logging.getLogger(__name__)
@@ -346,7 +347,7 @@ class MessengerInput(FacebookInput):
                 payload = None
             if not isinstance(payload, dict):
                 return response.text("bad request", status=400)
-            messenger = ColibriMessenger(self.client(), on_new_message)
+            messenger = ColibriMessenger(self.client(), answer_failures(on_new_message))
             await messenger.handle(payload, self.get_metadata(request))
             return response.text("success")
 

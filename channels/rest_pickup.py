@@ -30,6 +30,7 @@ from sanic import Blueprint, response
 from sanic.request import Request, RequestParameters
 from sanic.response import HTTPResponse
 
+from channels.failsafe import answer_failures
 from channels.web_chat import advisor_of
 
 MAX_MESSAGES = 100
@@ -101,6 +102,6 @@ class RestWithPickup(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         """The REST channel's routes plus ``GET /messages``."""
-        webhook = super().blueprint(on_new_message)
+        webhook = super().blueprint(answer_failures(on_new_message))
         webhook.add_route(pickup, "/messages", methods=["GET"])
         return webhook

@@ -1,0 +1,47 @@
+"""When Rasa itself cannot handle a message, the customer still reads an apology.
+
+Rasa 3.6's channels log the exception and answer nothing when the processor fails:
+its lock store (Redis) or tracker store (PostgreSQL) unreachable, for instance.
+``answer_failures`` wraps a channel's ``on_new_message``: the error is logged on one
+line (the traceback at DEBUG), and the customer is told, on the channel they wrote
+from, that the message could not be handled. Nothing is recorded: the customer
+writes again once the service is back.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from typing import Any, Awaitable, Callable
+
+from rasa.core.channels.channel import UserMessage
+
+logger = logging.getLogger(__name__)
+
+APOLOGIES = (
+    "Désolé, un problème technique m'empêche de traiter votre message pour le moment 😕 "
+    "Réessayez dans quelques minutes, je serai de nouveau là.",
+    "Oups, je n'arrive pas à traiter votre message tout de suite à cause d'un souci technique. "
+    "Pouvez-vous réessayer un peu plus tard ?",
+)
+
+Handler = Callable[[UserMessage], Awaitable[Any]]
+
+
+def answer_failures(on_new_message: Handler) -> Handler:
+    """``on_new_message`` that apologises to the customer instead of failing silently."""
+
+    async def handle(message: UserMessage) -> Any:
+        try:
+            return await on_new_message(message)
+        except Exception as error:  # noqa: BLE001 - whatever failed, the customer is answered
+            logger.error("could not handle a message on %s: %s: %s", message.input_channel,
+                         type(error).__name__, error)
+            logger.debug("traceback of the failure above", exc_info=True)
+            try:
+                await message.output_channel.send_text_message(message.sender_id, random.choice(APOLOGIES))
+            except Exception as reply_error:  # noqa: BLE001 - the channel itself may be the problem
+                logger.error("could not apologise on %s either: %s", message.input_channel, reply_error)
+            return None
+
+    return handle
