@@ -3,14 +3,17 @@ SHELL := /bin/bash
 VENV := .venv/bin
 RASA := SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore::DeprecationWarning $(VENV)/rasa
 
-.PHONY: help venv db train run test lint validate pytest browser web-assets test-core test-nlu lock clean bench bench-nlu inbox kpi
+.PHONY: help venv db train run test lint validate pytest browser web-assets test-core test-nlu lock clean bench bench-nlu inbox kpi run-prod nginx retention erase docker-compose
 
 help:
 	@echo "make run    start the assistant (chat page on http://localhost:8080)"
+	@echo "make run-prod  the production configuration here: PostgreSQL, Redis, RabbitMQ, 2 Rasa + 2 action servers behind nginx (docs/deploy.md)"
 	@echo "make test   lint, validate the data, train, run every test"
 	@echo "make train  train the model if the data or config changed"
 	@echo "make inbox  export the messages Colibri missed (tracker store) to results/inbox/nlu_inbox.yml"
 	@echo "make kpi    KPIs for managers, printed and as CSV in results/kpi/ (KPI_ARGS=\"--from 2026-11-01 --to 2026-11-30 --channel socketio\")"
+	@echo "make retention  forget conversations older than RETENTION_DAYS (default 365); RETENTION_ARGS=\"--days 180 --dry-run\""
+	@echo "make erase      erase a customer's data: ERASE_ARGS=\"--email x@example.fr\" or \"--conversation ID\" (docs/privacy.md)"
 	@echo "make bench  every benchmark (for now bench-nlu), figures in results/bench/"
 	@echo "make bench-nlu  NLU on the held-out file: ours vs Rasa's default vs TF-IDF, 5-fold CV (~40 min)"
 
@@ -27,6 +30,29 @@ train: venv
 run: venv db train web-assets
 	@scripts/run.sh
 
+# Production configuration on this machine (docs/deploy.md): variables from the environment,
+# else deploy/production.env, else this machine's PostgreSQL, Redis and RabbitMQ.
+run-prod: venv nginx train web-assets
+	@SQLALCHEMY_SILENCE_UBER_WARNING=1 $(VENV)/python -m production
+
+# Debian's nginx, the load balancer of `make run-prod` and of its tests.
+nginx:
+	@if ! command -v nginx > /dev/null && [ ! -x /usr/sbin/nginx ]; then \
+	  echo "==> Installing Debian's nginx-light"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y --no-install-recommends nginx-light \
+	    || { apt-get update && apt-get install -y --no-install-recommends nginx-light; }; \
+	fi
+
+# Debian's docker-compose 1.29 (no Docker daemon needed): tests/deploy runs `docker-compose config`.
+docker-compose:
+	@if ! command -v docker-compose > /dev/null; then \
+	  echo "==> Installing Debian's docker-compose"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y --no-install-recommends docker-compose \
+	    || { apt-get update && apt-get install -y --no-install-recommends docker-compose; }; \
+	fi
+
 inbox: venv
 	@echo "==> What Colibri missed, masked, for the trainers (docs/nlu.md)"
 	@SQLALCHEMY_SILENCE_UBER_WARNING=1 $(VENV)/python -m trainers.inbox
@@ -34,6 +60,14 @@ inbox: venv
 # KPI_ARGS: --from AAAA-MM-JJ --to AAAA-MM-JJ --channel rest|socketio|facebook --tracker-url URL (docs/kpi.md)
 kpi: venv
 	@SQLALCHEMY_SILENCE_UBER_WARNING=1 $(VENV)/python -m kpi $(KPI_ARGS)
+
+# RETENTION_ARGS: --days N --dry-run --tracker-url URL (docs/privacy.md)
+retention: venv
+	@SQLALCHEMY_SILENCE_UBER_WARNING=1 $(VENV)/python -m privacy retention $(RETENTION_ARGS)
+
+# ERASE_ARGS: --email ADDRESS / --conversation SENDER_ID (repeatable), --dry-run (docs/privacy.md)
+erase: venv
+	@SQLALCHEMY_SILENCE_UBER_WARNING=1 $(VENV)/python -m privacy erase $(ERASE_ARGS)
 
 lint: venv
 	@echo "==> ruff"
@@ -59,7 +93,7 @@ web-assets:
 	@mkdir -p web/vendor
 	@cp node_modules/socket.io-client/dist/socket.io.min.js web/vendor/socket.io.min.js
 
-pytest: venv browser web-assets
+pytest: venv browser nginx docker-compose web-assets
 	@echo "==> pytest (actions, carrier, web page, end-to-end)"
 	@$(VENV)/python -m pytest
 

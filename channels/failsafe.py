@@ -36,7 +36,7 @@ def answer_failures(on_new_message: Handler) -> Handler:
             return await on_new_message(message)
         except Exception as error:  # noqa: BLE001 - whatever failed, the customer is answered
             logger.error("could not handle a message on %s: %s: %s", message.input_channel,
-                         type(error).__name__, error)
+                         type(error).__name__, " ".join(str(error).split()))
             logger.debug("traceback of the failure above", exc_info=True)
             try:
                 await message.output_channel.send_text_message(message.sender_id, random.choice(APOLOGIES))

@@ -1,0 +1,8 @@
+"""Colibri's production configuration on one machine (``make run-prod``).
+
+Two Rasa servers and two action servers behind nginx, on the machine's
+PostgreSQL (conversations, shop, desk), Redis (lock store, socket.io rooms) and
+RabbitMQ (event broker). ``deployment`` starts and watches the processes,
+``nginx`` writes the load balancer's configuration, ``environment`` gathers
+the variables every process reads (docs/deploy.md).
+"""
