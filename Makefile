@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv/bin
 RASA := SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore::DeprecationWarning $(VENV)/rasa
 
-.PHONY: help venv db train run test lint validate pytest browser web-assets test-core test-nlu lock clean bench bench-nlu inbox kpi run-prod nginx retention erase docker-compose
+.PHONY: help venv db train run test lint validate pytest browser web-assets test-core test-nlu lock clean bench bench-nlu inbox kpi run-prod nginx retention erase docker-compose bench-load
 
 help:
 	@echo "make run    start the assistant (chat page on http://localhost:8080)"
@@ -14,7 +14,8 @@ help:
 	@echo "make kpi    KPIs for managers, printed and as CSV in results/kpi/ (KPI_ARGS=\"--from 2026-11-01 --to 2026-11-30 --channel socketio\")"
 	@echo "make retention  forget conversations older than RETENTION_DAYS (default 365); RETENTION_ARGS=\"--days 180 --dry-run\""
 	@echo "make erase      erase a customer's data: ERASE_ARGS=\"--email x@example.fr\" or \"--conversation ID\" (docs/privacy.md)"
-	@echo "make bench  every benchmark (for now bench-nlu), figures in results/bench/"
+	@echo "make bench  every benchmark (bench-nlu, bench-load), figures in results/bench/"
+	@echo "make bench-load  load: Colibri on 1 and 2 Rasa servers vs Rasa's starter bot (~25 min, docs/performance.md)"
 	@echo "make bench-nlu  NLU on the held-out file: ours vs Rasa's default vs TF-IDF, 5-fold CV (~40 min)"
 
 venv:
@@ -114,7 +115,13 @@ bench-nlu: venv
 	@SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore::DeprecationWarning \
 	  $(VENV)/python -m bench.nlu
 
-bench: bench-nlu
+# BENCH_LOAD_ARGS: --customers 20 --interval 2 --duration 60 --targets one,two,starter (docs/performance.md)
+bench-load: venv nginx train
+	@echo "==> Load benchmark: Colibri on 1 and 2 Rasa servers, Rasa's starter bot"
+	@SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore::DeprecationWarning \
+	  $(VENV)/python -m bench.load --max-rate $(BENCH_LOAD_ARGS)
+
+bench: bench-nlu bench-load
 
 lock: venv
 	@{ echo "# Exact versions of every package, as tested (pip freeze). Regenerate with 'make lock'."; \
