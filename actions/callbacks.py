@@ -95,7 +95,13 @@ class ActionCreateCallback(Action):
     @apologise_on_failure()
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        phone, slot = tracker.get_slot("phone_number"), tracker.get_slot("callback_slot")
+        # The « oui » may carry a phone_number entity of its own (« oui, au +33 6… », or a forged
+        # payload): normalised again, and an unusable one is asked again instead of being stored.
+        phone = normalise.phone_number(tracker.get_slot("phone_number"))
+        slot = tracker.get_slot("callback_slot")
+        if phone is None or slot not in SLOT_LABELS:
+            dispatcher.utter_message(response="utter_invalid_phone")
+            return [SlotSet("awaiting_confirmation", None), *(SlotSet(s, None) for s in CALLBACK_SLOTS)]
         ticket = open_ticket(tracker, kind="callback", reason="callback_request",
                              order_number=tracker.get_slot("verified_order"),
                              phone=e164(phone), slot=slot)

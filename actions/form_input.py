@@ -36,6 +36,16 @@ def text(tracker: Tracker) -> str:
     return tracker.latest_message.get("text") or ""
 
 
+def typed_payload(tracker: Tracker) -> bool:
+    """Whether the latest message is a payload the customer typed or clicked (« /intent{…} »).
+
+    The external intents of the shop's systems, the desk and the reminders come through
+    Rasa's ``trigger_intent``, recorded as « EXTERNAL: <intent> »: one arriving as a payload
+    was typed by the customer (forged) and must not be obeyed.
+    """
+    return text(tracker).startswith("/")
+
+
 def may_read(tracker: Tracker) -> bool:
     """Whether the latest message may carry a value (it is not a way out)."""
     return intent(tracker) not in LEAVING

@@ -152,6 +152,9 @@ class ActionHandoffClosed(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        if form_input.typed_payload(tracker):  # only the desk hands back, not a typed payload
+            dispatcher.utter_message(response="utter_default")
+            return []
         advisor = (form_input.entity(tracker, "advisor_name") or "notre conseiller")[:64]
         if not survey_due(tracker):  # already asked in this conversation: once is enough
             dispatcher.utter_message(response="utter_handoff_back_no_survey", advisor=advisor)

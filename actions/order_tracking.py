@@ -126,8 +126,8 @@ class ActionTrackOrder(Action):
             dispatcher.utter_message(response="utter_parcel_unavailable", tracking_number=tracking)
             return "unavailable"
         if parcel is None:
-            dispatcher.utter_message(response="utter_parcel_unknown",
-                                     tracking_number=tracking or str(value)[:20])
+            typed = value[:20] if isinstance(value, str) else ""  # never a Python repr of a forged value
+            dispatcher.utter_message(response="utter_parcel_unknown", tracking_number=tracking or typed)
             return "unavailable"
         dispatcher.utter_message(response="utter_parcel_status", **_parcel_values(parcel))
         return "parcel_only"

@@ -138,6 +138,10 @@ class ActionAskDeliveryFeedback(Action):
     @apologise_on_failure()
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[str, Any]]:
+        if form_input.typed_payload(tracker):  # a customer typing the notice learns nothing
+            logger.warning("delivery notice typed by a customer: ignored")
+            dispatcher.utter_message(response="utter_default")
+            return []
         number = form_input.entity(tracker, "order_id")
         order = shop.find_order(number) if number else None
         if order is None:

@@ -9,6 +9,7 @@ from typing import Any, Dict, Iterable, List, Optional
 from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 
+from actions import normalise
 from actions.advisor_messages import advisor_name
 from actions.db import session_scope
 from actions.models import Ticket
@@ -39,9 +40,10 @@ def transcript(tracker: Tracker) -> List[Dict[str, Any]]:
 def new_ticket(session: Session, tracker: Tracker, kind: str, reason: str, **fields: Any) -> Ticket:
     """Adds a ticket to ``session`` and gives it its ``TKT-`` number.
 
-    ``email`` defaults to the conversation's ``email`` slot; ``fields`` fill the other columns.
+    ``email`` defaults to the conversation's ``email`` slot when it holds an address (a forged
+    payload can put anything there); ``fields`` fill the other columns.
     """
-    fields.setdefault("email", tracker.get_slot("email"))
+    fields.setdefault("email", normalise.email(tracker.get_slot("email")))
     ticket = Ticket(
         kind=kind,
         reason=reason,
