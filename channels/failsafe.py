@@ -1,4 +1,10 @@
-"""When Rasa itself cannot handle a message, the customer still reads an apology.
+"""What every channel does before Rasa handles a message: cap its length, answer failures.
+
+A text longer than ``MAX_MESSAGE_LENGTH`` characters is cut there: the NLU pipeline's
+time grows with the text (100 kB of words held a Rasa server for two minutes, every
+other customer waiting), and no customer writes that much to a chat.
+
+When Rasa itself cannot handle a message, the customer still reads an apology.
 
 Rasa 3.6's channels log the exception and answer nothing when the processor fails:
 its lock store (Redis) or tracker store (PostgreSQL) unreachable, for instance.
@@ -26,12 +32,15 @@ APOLOGIES = (
 )
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
+MAX_MESSAGE_LENGTH = 5000  # characters
 
 
 def answer_failures(on_new_message: Handler) -> Handler:
-    """``on_new_message`` that apologises to the customer instead of failing silently."""
+    """``on_new_message`` for capped texts, that apologises instead of failing silently."""
 
     async def handle(message: UserMessage) -> Any:
+        if isinstance(message.text, str) and len(message.text) > MAX_MESSAGE_LENGTH:
+            message.text = message.text[:MAX_MESSAGE_LENGTH]
         try:
             return await on_new_message(message)
         except Exception as error:  # noqa: BLE001 - whatever failed, the customer is answered

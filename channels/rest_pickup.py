@@ -15,22 +15,28 @@ pass the last one as the next ``since``.
 Messages are read from the tracker store, so any tracker store and any number of
 Rasa servers work, and no second copy of them is kept. Bad input gets a 400 with
 ``{"error": ...}``; an unknown sender, an empty list.
+
+The webhook itself is stricter than Rasa's: the body must be a JSON object with
+``sender`` and ``message`` strings (Rasa answers 500 to anything else, and puts a
+message without ``sender`` in one conversation shared by all such clients, "default");
+the client does not choose the ``input_channel`` its conversation is recorded on.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Awaitable, Callable, Dict, List, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.events import BotUttered
 from sanic import Blueprint, response
+from sanic.exceptions import InvalidUsage
 from sanic.request import Request, RequestParameters
 from sanic.response import HTTPResponse
 
-from channels.failsafe import answer_failures
+from channels.failsafe import MAX_MESSAGE_LENGTH, answer_failures
 from channels.web_chat import advisor_of
 
 MAX_MESSAGES = 100
@@ -97,8 +103,31 @@ async def pickup(request: Request) -> HTTPResponse:
     return response.json(await messages_after(agent.tracker_store, sender, since))
 
 
+def json_object(request: Request) -> Dict[str, Any]:
+    """The body, a JSON object; anything else is a 400 (not JSON at all: Sanic's own 400)."""
+    body = request.json
+    if not isinstance(body, dict):
+        raise InvalidUsage('the body must be a JSON object: {"sender": "...", "message": "..."}')
+    return body
+
+
 class RestWithPickup(RestInput):
-    """The REST channel (still named "rest") with the pickup route."""
+    """The REST channel (still named "rest") with the pickup route and checked bodies."""
+
+    async def _extract_sender(self, req: Request) -> Optional[str]:
+        sender = json_object(req).get("sender")
+        if not isinstance(sender, str) or not sender or len(sender) > MAX_SENDER_LENGTH or "\x00" in sender:
+            raise InvalidUsage(f"'sender' must be a string of 1 to {MAX_SENDER_LENGTH} characters")
+        return sender
+
+    def _extract_message(self, req: Request) -> Optional[str]:
+        message = json_object(req).get("message")
+        if not isinstance(message, str):
+            raise InvalidUsage("'message' must be a string")
+        return message[:MAX_MESSAGE_LENGTH]
+
+    def _extract_input_channel(self, req: Request) -> str:
+        return self.name()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         """The REST channel's routes plus ``GET /messages``."""

@@ -7,7 +7,7 @@ import logging
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from channels.failsafe import APOLOGIES, answer_failures
+from channels.failsafe import APOLOGIES, MAX_MESSAGE_LENGTH, answer_failures
 
 
 def message(output: CollectingOutputChannel) -> UserMessage:
@@ -50,3 +50,14 @@ def test_a_broken_channel_is_logged_not_raised(caplog) -> None:
     with caplog.at_level(logging.ERROR, logger="channels.failsafe"):
         asyncio.run(answer_failures(down)(message(Broken())))
     assert "could not apologise" in caplog.text and "socket closed" in caplog.text
+
+
+def test_a_huge_text_reaches_rasa_cut_to_the_cap() -> None:
+    seen = []
+
+    async def nlu(msg: UserMessage) -> None:
+        seen.append(msg.text)
+
+    huge = UserMessage("commande " * 20_000, CollectingOutputChannel(), "client-1", input_channel="socketio")
+    asyncio.run(answer_failures(nlu)(huge))
+    assert seen == [("commande " * 20_000)[:MAX_MESSAGE_LENGTH]]
