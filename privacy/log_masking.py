@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from itertools import pairwise
-from typing import Iterable, Iterator, List, Optional
+from typing import Iterator, List, Optional
 
 from actions.normalise import _EMAIL, _PHONE
 from trainers import masking
@@ -82,25 +82,12 @@ def _spans(text: str) -> Iterator[Span]:
     yield from _address_spans(text)
 
 
-def _replace(text: str, spans: Iterable[Span]) -> str:
-    accepted: List[Span] = []
-    for span in spans:
-        if not any(span.overlaps(other) for other in accepted):
-            accepted.append(span)
-    pieces, position = [], 0
-    for span in sorted(accepted, key=lambda s: s.start):
-        pieces += [text[position:span.start], span.replacement]
-        position = span.end
-    pieces.append(text[position:])
-    return "".join(pieces)
-
-
 def mask_text(text: str) -> str:
     """``text`` with e-mails, phone numbers and postal addresses replaced; the rest as it was."""
     if not text:
         return text
     text = _unescape_letters(text)
-    return _replace(text, _spans(text))
+    return masking.replace_spans(text, _spans(text))
 
 
 def _message(record: logging.LogRecord) -> str:

@@ -199,6 +199,20 @@ def _entity_spans(text: str, entities: Iterable[dict]) -> Iterator[Span]:
                 yield Span(start, end, f"[{value}]({entity['entity']})")
 
 
+def replace_spans(text: str, spans: Iterable[Span]) -> str:
+    """``text`` with each span replaced by its replacement; of overlapping spans, the first wins."""
+    accepted: List[Span] = []
+    for span in spans:
+        if not any(span.overlaps(other) for other in accepted):
+            accepted.append(span)
+    pieces, position = [], 0
+    for span in sorted(accepted, key=lambda s: s.start):
+        pieces += [text[position:span.start], span.replacement]
+        position = span.end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
 def mask(text: str, names: Optional[KnownNames] = None, entities: Iterable[dict] = ()) -> str:
     """``text`` with personal data replaced by placeholders, on one line.
 
@@ -207,17 +221,9 @@ def mask(text: str, names: Optional[KnownNames] = None, entities: Iterable[dict]
     """
     text = sanitise(text)
     names = names or KnownNames()
-    accepted: List[Span] = []
-    for span in (*_identifier_spans(text), *_address_spans(text), *_name_spans(text, names),
-                 *_entity_spans(text, entities)):
-        if not any(span.overlaps(other) for other in accepted):
-            accepted.append(span)
-    pieces, position = [], 0
-    for span in sorted(accepted, key=lambda s: s.start):
-        pieces += [text[position:span.start], span.replacement]
-        position = span.end
-    pieces.append(text[position:])
-    return " ".join("".join(pieces).split())
+    spans = (*_identifier_spans(text), *_address_spans(text), *_name_spans(text, names),
+             *_entity_spans(text, entities))
+    return " ".join(replace_spans(text, spans).split())
 
 
 def dedup_key(masked: str) -> str:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import inspect
 import queue
 import uuid
-from typing import Optional
 
 import pytest
 import requests
 import socketio
+from chat_helpers import next_text
 
 ADVISOR = "Bonjour, ici Julie, conseillère Colibri : je reprends votre demande."
 
@@ -25,17 +25,6 @@ def test_the_installed_socketio_lets_rasa_join_rooms():
     assert not inspect.iscoroutinefunction(socketio.AsyncServer.enter_room), (
         "python-socketio >= 5.10 makes AsyncServer.enter_room a coroutine, which Rasa 3.6 "
         "does not await (RasaHQ/rasa#13027): keep python-socketio==5.9.0 in constraints.txt")
-
-
-def next_text(received: queue.Queue, text: Optional[str], seconds: float) -> Optional[dict]:
-    """The first ``bot_uttered`` message (with ``text`` if given) within ``seconds``, else None."""
-    try:
-        while True:
-            message = received.get(timeout=seconds)
-            if text is None or message.get("text") == text:
-                return message
-    except queue.Empty:
-        return None
 
 
 @pytest.mark.e2e

@@ -9,20 +9,11 @@ import uuid
 import pytest
 import requests
 import socketio
+from chat_helpers import next_text
 
 pytestmark = pytest.mark.e2e
 
 ADVISOR = "Bonjour, ici Karim du service client : je prends la suite."
-
-
-def next_text(received: queue.Queue, text: str | None, seconds: float) -> dict | None:
-    try:
-        while True:
-            message = received.get(timeout=seconds)
-            if text is None or message.get("text") == text:
-                return message
-    except queue.Empty:
-        return None
 
 
 def test_an_advisor_message_pushed_through_the_other_server_reaches_the_socket(production) -> None:
