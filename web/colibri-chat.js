@@ -93,6 +93,7 @@
   const nodes = new Map(); // entry id -> its element in the log
   let waiting = null; // timer while Colibri's answer is awaited (typing indicator)
   let socket = null;
+  let pending = []; // messages typed before the socket is connected: sent once it is
 
   // ---- The writer: one tab appends Colibri's messages (each tab receives them) ----
   const isWriter = () => store.get(KEY_WRITER) === tabId;
@@ -251,7 +252,8 @@
 
   function setWaiting(on) {
     clearTimeout(waiting);
-    waiting = on ? setTimeout(() => { setWaiting(false); notice(TEXT.error); }, TIMEOUT_MS) : null;
+    // No answer in time: the error notice; a message still waiting for the connection is dropped.
+    waiting = on ? setTimeout(() => { pending = []; setWaiting(false); notice(TEXT.error); }, TIMEOUT_MS) : null;
     typing.textContent = on ? TEXT.typing : "";
   }
 
@@ -265,8 +267,13 @@
   function connect() {
     if (typeof window.io !== "function") { notice(TEXT.error); return; }
     socket = window.io(RASA_URL, { path: SOCKET_PATH, transports: ["websocket", "polling"], tryAllTransports: true });
-    // Every (re)connection asks for the current session: Rasa puts the socket in its room.
-    socket.on("connect", () => { socket.emit("session_request", { session_id: senderId }); claimWriter(false); });
+    // Every (re)connection asks for the current session (Rasa puts the socket in its room), then
+    // sends what the customer typed meanwhile, in order.
+    socket.on("connect", () => {
+      socket.emit("session_request", { session_id: senderId });
+      claimWriter(pending.length > 0); // this tab's messages: this tab saves the answers
+      pending.splice(0).forEach((payload) => socket.emit("user_uttered", { message: payload, session_id: senderId }));
+    });
     socket.on("session_confirm", () => { /* the session id is ours; nothing to do */ });
     socket.on("bot_uttered", (message) => {
       setWaiting(false);
@@ -290,15 +297,17 @@
   }
 
   // Show `shown` as the customer's message (and the buttons of entry `usedId` as used), send `payload`
-  // to Rasa. This tab becomes the writer: it saves the answer. False when not connected.
+  // to Rasa, at once or as soon as the socket is connected. This tab becomes the writer: it saves the
+  // answer. False when there is no socket.io client at all.
   function send(payload, shown, usedId) {
-    if (!socket || !socket.connected) { notice(TEXT.error); return false; }
+    if (!socket) { notice(TEXT.error); return false; }
     claimWriter(true);
     update((list) => {
       list.forEach((e) => { if (e.id === usedId) e.used = true; });
       append(list, { from: "user", text: shown });
     });
-    socket.emit("user_uttered", { message: payload, session_id: senderId });
+    if (socket.connected) socket.emit("user_uttered", { message: payload, session_id: senderId });
+    else pending.push(payload);
     setWaiting(true);
     return true;
   }

@@ -8,6 +8,7 @@ Screenshots: results/browser/.
 
 from __future__ import annotations
 
+import time
 import urllib.parse
 
 import pytest
@@ -247,3 +248,25 @@ def test_every_tab_shows_the_same_conversation(assistant, page):
     tracker = assistant.tracker(new_session)
     assert [e.get("text") for e in tracker["events"] if e.get("event") == "user"] == ["bonjour"]
     assert errors == [], errors
+
+
+def test_a_message_typed_before_the_connection_is_sent_once_connected(assistant, page):
+    """On a slow network the customer may type before the socket is connected: the message is
+    shown at once and sent as soon as the connection is up, not refused."""
+    blocked_until = time.monotonic() + 3
+
+    def slow_network(ws):  # the WebSocket fails for 3 s (socket.io retries), then reaches Rasa
+        if time.monotonic() < blocked_until:
+            ws.close()
+        else:
+            ws.connect_to_server()
+
+    page.route_web_socket("**/socket.io/**", slow_network)
+    page.route("**/socket.io/**", lambda route: route.abort())  # no polling fallback meanwhile
+    open_chat(page, assistant)
+    n = bot_bubbles(page).count()
+    type_message(page, "bonjour")  # shown at once, while still offline
+    assert time.monotonic() < blocked_until, "typed before the connection could be made"
+    answer = wait_for_bot(page, n)
+    assert "Colibri" in answer or "aider" in answer
+    assert page.get_by_text("je n'arrive pas à joindre le service").count() == 0
