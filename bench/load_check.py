@@ -24,7 +24,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from sqlalchemy.engine import Engine
 
-from trainers.tracker_source import conversations
+from trainers.tracker_source import EVENT_TYPES, conversations
 
 CHUNK = 200  # senders per query
 
@@ -113,6 +113,8 @@ def stored_turns(events: Iterable[Mapping[str, Any]]) -> List[StoredTurn]:
             text, answered, actions = str(event.get("text") or "").strip(), False, []
         elif text is None:
             continue
+        elif kind == "rewind":  # Rasa took the message back (a form or a fallback): it is told again
+            text, answered, actions = None, False, []
         elif kind == "bot":
             answered = True
         elif kind == "action" and event.get("name") and event.get("name") != "action_listen":
@@ -152,7 +154,7 @@ def check_store(engine: Engine, sent: Mapping[str, Sequence[Tuple[str, bool]]]) 
     found: Dict[str, List[StoredTurn]] = {}
     for start in range(0, len(senders), CHUNK):
         chunk = tuple(senders[start:start + CHUNK])
-        for sender, events in conversations(engine, senders=chunk):
+        for sender, events in conversations(engine, senders=chunk, types=(*EVENT_TYPES, "rewind")):
             found[sender] = stored_turns(events)
     for sender in senders:
         stored = found.get(sender, [])

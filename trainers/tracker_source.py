@@ -90,10 +90,11 @@ Events = Iterator[Dict[str, Any]]
 
 
 def conversations(engine: Engine, since_days: Optional[float] = None,
-                  senders: Optional[Tuple[str, ...]] = None) -> Iterator[Tuple[str, Events]]:
-    """``(sender_id, events)`` for each conversation; consume ``events`` before the next one."""
+                  senders: Optional[Tuple[str, ...]] = None,
+                  types: Tuple[str, ...] = EVENT_TYPES) -> Iterator[Tuple[str, Events]]:
+    """``(sender_id, events)`` of the ``types`` for each conversation; consume ``events`` before the next."""
     query = select(EVENTS.c.sender_id, EVENTS.c.type_name, EVENTS.c.action_name, EVENTS.c.data).where(
-        EVENTS.c.type_name.in_(EVENT_TYPES))
+        EVENTS.c.type_name.in_(types))
     if since_days is not None:
         query = query.where(EVENTS.c.timestamp >= time.time() - since_days * 86400)
     if senders is not None:

@@ -15,7 +15,14 @@ from typing import List, Sequence
 import pytest
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    Event,
+    SessionStarted,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine
 
@@ -276,6 +283,9 @@ def tracker_store(tmp_path: Path):
         "doubled": _conversation(_turn("bonjour"), _turn("bonjour"), _turn("merci")),
         "timeout_absent": _conversation(_turn("a"), _turn("c")),
         "timeout_present": _conversation(_turn("a"), _turn("b"), _turn("c")),
+        # A message Rasa took back (two-stage fallback, form) and recorded again: told once.
+        "rewound": _conversation(_turn("bonjour"), _turn("CO100001", ["x"], answered=False)[:-1],
+                                 [UserUtteranceReverted()], _turn("CO100001", ["order_tracking_form"])),
     }
 
     async def save() -> None:
@@ -298,6 +308,7 @@ SENT = {
     "timeout_absent": [("a", True), ("b", False), ("c", True)],
     "timeout_present": [("a", True), ("b", False), ("c", True)],
     "never_stored": [("allo ?", True)],
+    "rewound": [("bonjour", True), ("CO100001", True)],
 }
 
 
@@ -318,16 +329,16 @@ def test_check_store_finds_every_kind_of_fault(tracker_store) -> None:
 
 
 def test_check_store_passes_a_complete_run_and_maps_the_actions(tracker_store) -> None:
-    sent = {k: SENT[k] for k in ("complete", "timeout_absent", "timeout_present")}
+    sent = {k: SENT[k] for k in ("complete", "timeout_absent", "timeout_present", "rewound")}
     result = load_check.check_store(tracker_store, sent)
-    assert result.ok and result.failed == [] and result.messages_stored == 5 + 2 + 3
+    assert result.ok and result.failed == [] and result.messages_stored == 5 + 2 + 3 + 2
     assert result.actions[("complete", 2)] == ("order_tracking_form", "action_track_order")
     assert result.actions[("complete", 0)] == ("utter_greet",)
     assert result.actions[("timeout_absent", 2)] == ("utter_x",)  # "b" never reached the store
     assert ("timeout_absent", 1) not in result.actions
     assert result.actions[("timeout_present", 1)] == ("utter_x",)
     db = {k for k, actions in result.actions.items() if set(actions) & load_scripts.DB_ACTIONS}
-    assert db == {("complete", 1), ("complete", 2), ("complete", 3)}
+    assert db == {("complete", 1), ("complete", 2), ("complete", 3), ("rewound", 1)}
 
 
 def test_stored_turns_reads_replies_and_actions_between_user_messages() -> None:
