@@ -253,7 +253,7 @@ def start_starter(shared: Shared, keep: bool = False, retrain: bool = False,
     token = env["RASA_AUTH_TOKEN"]
     logging_args = ["--logging-config-file", str(LOGGING)] if LOGGING.is_file() else []
     process = Process("rasa-starter", [
-        RASA, "run", "--model", str(model), "--enable-api", "--auth-token", token, "--interface", host,
+        RASA, "run", "--model", str(model), "--enable-api", f"--auth-token={token}", "--interface", host,
         "--port", str(port), "--endpoints", str(ENDPOINTS), "--credentials", str(credentials), *logging_args],
         f"http://{host}:{port}/status?token={token}", logs / "rasa-starter.log", env)
     print(f"==> starting {TARGET_LABELS[name]} (logs in {logs})", flush=True)

@@ -126,7 +126,7 @@ class Deployment:
         origins = [f"http://localhost:{ports.web}", f"http://{host}:{ports.web}"]
         for index, port in enumerate(ports.rasa_servers, 1):
             self._add(f"rasa-{index}", [
-                RASA, "run", "--model", str(self.model), "--enable-api", "--auth-token", token,
+                RASA, "run", "--model", str(self.model), "--enable-api", f"--auth-token={token}",
                 "--interface", host, "--port", str(port), "--endpoints", str(ENDPOINTS),
                 "--credentials", str(ROOT / "credentials.yml"), "--cors", *origins, *self._logging()],
                 f"http://{host}:{port}/status?token={token}", logs)

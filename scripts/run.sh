@@ -62,7 +62,7 @@ pids+=($!)
 wait_for "action server" "http://127.0.0.1:$ACTION_PORT/health" 60
 
 echo "==> Rasa server on :$RASA_PORT (loading the model)"
-.venv/bin/rasa run --model models --enable-api --auth-token "$RASA_AUTH_TOKEN" \
+.venv/bin/rasa run --model models --enable-api --auth-token="$RASA_AUTH_TOKEN" \
   --interface 127.0.0.1 --port "$RASA_PORT" --endpoints endpoints.yml --credentials credentials.yml \
   --cors "http://localhost:$WEB_PORT" "http://127.0.0.1:$WEB_PORT" --logging-config-file privacy/logging.yml &
 pids+=($!)

@@ -189,7 +189,7 @@ def test_helm_values_run_two_replicas_on_external_parts() -> None:
     # An action_endpoint from the chart would clash with the one of additionalEndpoints.
     assert rasa["rasa-action-server"]["install"] is False
     assert rasa["rasa-action-server"]["external"]["enabled"] is False
-    assert rasa["command"] == ["rasa"] and "--auth-token" in rasa["args"]
+    assert rasa["command"] == ["rasa"] and "--auth-token=$(RASA_AUTH_TOKEN)" in rasa["args"]
     assert "--jwt-secret" not in rasa["args"]
     assert rasa["args"][rasa["args"].index("--endpoints") + 1] == "endpoints.yml"
     assert rasa["args"][rasa["args"].index("--credentials") + 1] == "credentials.yml"

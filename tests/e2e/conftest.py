@@ -206,7 +206,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
                         logs["actions"])
         wait_until_up(f"http://127.0.0.1:{action_port}/health", actions, logs["actions"], 90)
         rasa = start([RASA, "run", "--model", str(model), "--port", str(rasa_port), "--enable-api",
-                      "--auth-token", token, "--endpoints", str(work / "endpoints.yml"),
+                      f"--auth-token={token}", "--endpoints", str(work / "endpoints.yml"),
                       "--credentials", str(ROOT / "credentials.yml"), *masked], logs["rasa"])
         wait_until_up(f"http://127.0.0.1:{rasa_port}/status?token={token}", rasa, logs["rasa"], 240)
         web = start([sys.executable, str(ROOT / "web" / "server.py"), "--port", str(web_port)], logs["web"])
