@@ -1,0 +1,127 @@
+"""Saving to the SQL tracker store on PostgreSQL: the same rows and the same published
+events as Rasa's own ``SQLTrackerStore.save``, with one read of the conversation less.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import sessionmaker
+
+import channels  # noqa: F401 - loading the channels installs the speed-ups, as in `rasa run`
+from rasa_speedups import tracker_store
+
+pytestmark = pytest.mark.postgres
+
+
+class Collecting(EventBroker):
+    """An event broker that keeps what it is given (Rasa's EventBroker interface)."""
+
+    def __init__(self) -> None:
+        self.published: List[Dict[str, Any]] = []
+
+    def publish(self, event: Dict[str, Any]) -> None:
+        self.published.append(event)
+
+
+def user(text_: str, intent: str) -> UserUttered:
+    return UserUttered(text_, {"name": intent, "confidence": 0.98},
+                       parse_data={"intent": {"name": intent, "confidence": 0.98}, "entities": [],
+                                   "text": text_})
+
+
+TURNS: List[List[Event]] = [
+    [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")],
+    [user("bonjour", "greet"), ActionExecuted("utter_greet"), BotUttered("Bonjour ! 👋"),
+     ActionExecuted("action_listen")],
+    [user("où en est ma commande CMD-2024-00042 ?", "track_order"),
+     SlotSet("requested_slot", "email"), ActionExecuted("order_tracking_form"),
+     BotUttered("Quelle est l'adresse e-mail de la commande ?"), ActionExecuted("action_listen")],
+    [],  # a turn that adds nothing
+    # a new session in the same conversation: Rasa counts from its start
+    [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+     user("merci", "thank"), ActionExecuted("utter_thank"), BotUttered("Avec plaisir !"),
+     ActionExecuted("action_listen")],
+]
+
+
+def store(url: str, broker: Optional[EventBroker]) -> SQLTrackerStore:
+    parts = make_url(url)
+    return SQLTrackerStore(domain=Domain.empty(), dialect="postgresql", host=parts.host,
+                           port=parts.port, db=parts.database, username=parts.username,
+                           password=parts.password, event_broker=broker)
+
+
+def rows(url: str, sender: str) -> List[tuple]:
+    engine = create_engine(url, future=True)
+    with engine.connect() as conn:
+        found = conn.execute(text(
+            "SELECT type_name, intent_name, action_name, timestamp, data FROM events "
+            "WHERE sender_id = :sender ORDER BY id"), {"sender": sender}).all()
+    engine.dispose()
+    return [tuple(r) for r in found]
+
+
+async def play(save: Any, target: SQLTrackerStore, sender: str) -> None:
+    """Each turn as Rasa's processor plays it: read the conversation, add events, save."""
+    for turn in TURNS:
+        tracker = await target.retrieve(sender) or DialogueStateTracker(sender, slots=[])
+        for event in turn:
+            tracker.update(event)
+        await save(target, tracker)
+
+
+def test_same_rows_and_same_published_events_as_rasas_save(postgres_server: str) -> None:
+    assert SQLTrackerStore.save is tracker_store.save
+    rasas_broker, our_broker = Collecting(), Collecting()
+    asyncio.run(play(tracker_store.RASA_SAVE, store(postgres_server, rasas_broker), "rasa-save"))
+    asyncio.run(play(SQLTrackerStore.save, store(postgres_server, our_broker), "colibri-save"))
+
+    expected = rows(postgres_server, "rasa-save")
+    assert len(expected) == sum(len(turn) for turn in TURNS)
+    assert rows(postgres_server, "colibri-save") == expected
+
+    def without_sender(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        return [{k: v for k, v in e.items() if k != "sender_id"} for e in events]
+
+    assert len(our_broker.published) == len(expected)
+    assert without_sender(our_broker.published) == without_sender(rasas_broker.published)
+    assert {e["sender_id"] for e in our_broker.published} == {"colibri-save"}
+
+
+def test_the_conversation_reads_back_whole(postgres_server: str) -> None:
+    target = store(postgres_server, Collecting())
+    asyncio.run(play(SQLTrackerStore.save, target, "read-back"))
+    tracker = asyncio.run(target.retrieve_full_tracker("read-back"))
+    assert [e.as_dict()["event"] for e in tracker.events] == [
+        e.as_dict()["event"] for turn in TURNS for e in turn]
+    latest = asyncio.run(target.retrieve("read-back"))
+    assert latest.latest_message.text == "merci"
+
+
+def test_without_an_event_broker_it_only_saves(postgres_server: str) -> None:
+    asyncio.run(play(SQLTrackerStore.save, store(postgres_server, None), "no-broker"))
+    assert len(rows(postgres_server, "no-broker")) == sum(len(turn) for turn in TURNS)
+
+
+def test_nothing_is_published_when_the_database_fails(postgres_server: str) -> None:
+    broker = Collecting()
+    target = store(postgres_server, broker)
+    tracker = DialogueStateTracker("db-down", slots=[])
+    for event in TURNS[0] + TURNS[1]:
+        tracker.update(event)
+    target.engine.dispose()  # the database goes away: nothing listens on port 1
+    target.sessionmaker = sessionmaker(bind=create_engine("postgresql://postgres@127.0.0.1:1/test"))
+    with pytest.raises(OperationalError):
+        asyncio.run(SQLTrackerStore.save(target, tracker))
+    assert broker.published == []
