@@ -37,6 +37,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench import load_scripts, starter_bot
+from production import models
 from production.deployment import ENDPOINTS, LOGGING, RASA, Deployment, Process
 from production.environment import ROOT, Ports, ensure_database, production_env, tracker_url
 from simulators import free_port, mail_sink
@@ -94,10 +95,11 @@ def check_services(env: Dict[str, str]) -> None:
 
 
 def newest_model() -> Path:
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        raise BenchSetupError("no trained model in models/: run `make train` first")
-    return models[-1]
+    """Colibri's newest trained model; a ``BenchSetupError`` if there is none."""
+    model = models.newest_model()
+    if model is None:
+        raise BenchSetupError(models.NO_MODEL)
+    return model
 
 
 @dataclass

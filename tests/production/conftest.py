@@ -24,7 +24,7 @@ import pytest
 import redis
 import requests
 from dedicated import DedicatedPostgres, DedicatedRedis, ServiceMissing
-from services import newest_model, require_service
+from services import require_model, require_service
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -136,7 +136,7 @@ def drop_databases(*urls: str) -> None:
 @pytest.fixture(scope="session")
 def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]:
     check_services()
-    model = newest_model()
+    model = require_model()
     try:
         lock_store, shop_database = DedicatedRedis(), DedicatedPostgres()
     except ServiceMissing as error:
