@@ -20,7 +20,6 @@ sink. Logs stay in ``var/bench/load/<run>/<target>/logs/``.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import re
@@ -33,17 +32,16 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Pattern, Sequence
 
 import yaml
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench import load_scripts, starter_bot
+from production import models, throwaway
 from production.deployment import ENDPOINTS, LOGGING, RASA, Deployment, Process
 from production.environment import ROOT, Ports, ensure_database, production_env, tracker_url
 from simulators import free_port, mail_sink
 
 STATE = ROOT / "var" / "bench" / "load"
 CARRIER_KEY = "bench-key"
-AMQP_TEMPLATE = "amqp://{user}:{password}@{host}:{port}/"
 # Replies that are apologies, not answers: Colibri's (an action server that did not answer,
 # an error caught by an action, the carrier unreachable) and channels/failsafe.py's.
 APOLOGY_RESPONSES = ("utter_actions_unavailable", "utter_service_error", "utter_carrier_unavailable",
@@ -94,10 +92,11 @@ def check_services(env: Dict[str, str]) -> None:
 
 
 def newest_model() -> Path:
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        raise BenchSetupError("no trained model in models/: run `make train` first")
-    return models[-1]
+    """Colibri's newest trained model; a ``BenchSetupError`` if there is none."""
+    model = models.newest_model()
+    if model is None:
+        raise BenchSetupError(models.NO_MODEL)
+    return model
 
 
 @dataclass
@@ -174,47 +173,19 @@ def target_env(shared: Shared, name: str, ports: Ports, state: Path) -> Dict[str
     return env
 
 
-def drop_databases(env: Dict[str, str], *urls: str) -> None:
-    login = make_url(tracker_url(env)).set(database=env.get("TRACKER_DB_LOGIN_DB") or "postgres")
-    admin = create_engine(login, future=True, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            for url in urls:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
-
-
-def delete_queue(env: Dict[str, str]) -> None:
-    """Deletes the target's RabbitMQ queue (the events nobody consumes)."""
-    import aio_pika
-
-    async def delete() -> None:
-        url = AMQP_TEMPLATE.format(user=env["RABBITMQ_USER"], password=env["RABBITMQ_PASSWORD"],
-                                   host=env["RABBITMQ_HOST"], port=env["RABBITMQ_PORT"])
-        connection = await aio_pika.connect_robust(url, timeout=10)
-        async with connection:
-            channel = await connection.channel()
-            await channel.queue_delete(env["RABBITMQ_QUEUE"])
-
-    with contextlib.suppress(Exception):  # the queue may never have been made
-        asyncio.run(delete())
-
-
 def cleanup(env: Dict[str, str], keep: bool, *urls: str) -> None:
-    delete_queue(env)
+    """Deletes the target's RabbitMQ queue and, unless ``keep``, its databases ``urls``."""
+    throwaway.delete_queue(env)
     if not keep:
         with contextlib.suppress(Exception):
-            drop_databases(env, *urls)
+            throwaway.drop_databases(*urls, login_database=env.get("TRACKER_DB_LOGIN_DB") or "postgres")
 
 
 def start_colibri(shared: Shared, name: str, servers: int, model: Path, keep: bool = False,
                   rasa_seconds: float = 420) -> Running:
     """Colibri's production deployment with ``servers`` Rasa servers and as many action servers."""
     state = shared.state / name
-    ports = Ports(rasa=free_port(), actions=free_port(), web=free_port(),
-                  rasa_servers=tuple(free_port() for _ in range(servers)),
-                  action_servers=tuple(free_port() for _ in range(servers)))
+    ports = throwaway.free_ports(servers)
     env = target_env(shared, name, ports, state)
     check_services(env)
     deployment = Deployment(env, state, model, ports)

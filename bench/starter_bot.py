@@ -19,6 +19,8 @@ import sys
 from pathlib import Path
 from typing import Optional
 
+from production.models import newest_model
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "var" / "bench" / "starter"
 RASA = str(Path(sys.executable).with_name("rasa"))
@@ -36,8 +38,7 @@ class StarterError(RuntimeError):
 
 def cached_model(folder: Path = CACHE) -> Optional[Path]:
     """The newest trained model of the cached starter project, if any."""
-    models = sorted((folder / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    return models[-1] if models else None
+    return newest_model(folder / "models")
 
 
 def ensure_model(folder: Path = CACHE, retrain: bool = False, timeout: float = 1800) -> Path:

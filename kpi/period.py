@@ -23,22 +23,35 @@ class PeriodError(ValueError):
     """A period or channel the report cannot use; the message is for the user."""
 
 
+class Days:
+    """Days ``start`` to ``end``, both included, as Unix times (Paris days)."""
+
+    start: date
+    end: date
+
+    @property
+    def since(self) -> float:
+        """Unix time of the first instant (midnight starting ``start``)."""
+        return epoch(self.start)
+
+    @property
+    def until(self) -> float:
+        """Unix time just after the last day (midnight after ``end``)."""
+        return epoch(self.end + timedelta(days=1))
+
+    def contains(self, timestamp: float) -> bool:
+        """Whether a Unix time falls on one of the days."""
+        return self.since <= timestamp < self.until
+
+
 @dataclass(frozen=True)
-class Bucket:
+class Bucket(Days):
     """A week, month or quarter of the period, clipped to it."""
 
     key: str  # 2026-11, 2026-T4, or the Monday of the week: 2026-11-02
     label: str  # in French: « nov. 2026 », « T4 2026 », « sem. du 02/11 » (its first day in the period)
     start: date
     end: date  # included
-
-    @property
-    def since(self) -> float:
-        return epoch(self.start)
-
-    @property
-    def until(self) -> float:
-        return epoch(self.end + timedelta(days=1))
 
     def as_dict(self) -> dict:
         return {"key": self.key, "label": self.label, "start": self.start.isoformat(),
@@ -74,7 +87,7 @@ def from_utc_naive(moment: datetime) -> float:
 
 
 @dataclass(frozen=True)
-class Period:
+class Period(Days):
     """Days ``start`` to ``end`` (both included), for one channel or all (``None``)."""
 
     start: date
@@ -95,19 +108,6 @@ class Period:
         if name is not None and name not in CHANNELS:
             raise PeriodError(f"canal inconnu {channel!r} (canaux : {', '.join(CHANNELS)})")
         return cls(first, last, name)
-
-    @property
-    def since(self) -> float:
-        """Unix time of the period's first instant."""
-        return epoch(self.start)
-
-    @property
-    def until(self) -> float:
-        """Unix time just after the period (midnight after ``end``)."""
-        return epoch(self.end + timedelta(days=1))
-
-    def contains(self, timestamp: float) -> bool:
-        return self.since <= timestamp < self.until
 
     @property
     def granularity(self) -> str:

@@ -14,13 +14,7 @@ from pathlib import Path
 
 from production.deployment import Deployment, StartError
 from production.environment import ROOT, Ports, production_env
-
-
-def newest_model() -> Path:
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda path: path.stat().st_mtime)
-    if not models:
-        sys.exit("no trained model in models/: run `make train` first")
-    return models[-1]
+from production.models import NO_MODEL, newest_model
 
 
 def main() -> int:
@@ -28,8 +22,11 @@ def main() -> int:
     parser.add_argument("--state", type=Path, default=ROOT / "var" / "prod",
                         help="logs, nginx's files and generated secrets (default var/prod)")
     args = parser.parse_args()
+    model = newest_model()
+    if model is None:
+        sys.exit(NO_MODEL)
     ports = Ports()
-    deployment = Deployment(production_env(ports, args.state), args.state, newest_model(), ports)
+    deployment = Deployment(production_env(ports, args.state), args.state, model, ports)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print("==> Starting nginx, 2 action servers, 2 Rasa servers and the web server (logs in "
           f"{args.state / 'logs'})", flush=True)

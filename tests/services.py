@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from production.models import NO_MODEL, newest_model
 
 
 def require_service(name: str, error: Exception) -> None:
@@ -22,12 +22,12 @@ def require_service(name: str, error: Exception) -> None:
     pytest.skip(message)
 
 
-def newest_model() -> Path:
-    """The newest trained model in ``models/`` (``make train``)."""
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        message = "no trained model in models/: run `make train` first"
+def require_model() -> Path:
+    """The newest trained model in ``models/`` (``make train``); without one, skips the test
+    (under CI=true, fails it)."""
+    model = newest_model()
+    if model is None:
         if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    return models[-1]
+            pytest.fail(NO_MODEL, pytrace=False)
+        pytest.skip(NO_MODEL)
+    return model

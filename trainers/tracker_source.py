@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, Optional, Tuple
 from urllib.parse import urlsplit
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, select
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, and_, or_, select
 from sqlalchemy.engine import URL, Engine, Row
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -75,15 +75,19 @@ def resolve_url(cli_url: Optional[str], endpoints: Path = ROOT / "endpoints.yml"
 
 
 def _event(row: Row) -> Optional[Dict[str, Any]]:
+    """The row as Rasa's event dictionary, with its ``timestamp``; None if its JSON is unreadable."""
     if row.type_name == "action":  # all that matters is in a column: skip the JSON
-        return {"event": "action", "name": row.action_name}
+        return {"event": "action", "name": row.action_name, "timestamp": row.timestamp}
     if row.type_name == "session_started":
-        return {"event": "session_started"}
+        return {"event": "session_started", "timestamp": row.timestamp}
     try:
         event = json.loads(row.data or "")
     except ValueError:
         return None
-    return event if isinstance(event, dict) else None
+    if not isinstance(event, dict):
+        return None
+    event.setdefault("timestamp", row.timestamp)
+    return event
 
 
 Events = Iterator[Dict[str, Any]]
@@ -91,12 +95,22 @@ Events = Iterator[Dict[str, Any]]
 
 def conversations(engine: Engine, since_days: Optional[float] = None,
                   senders: Optional[Tuple[str, ...]] = None,
-                  types: Tuple[str, ...] = EVENT_TYPES) -> Iterator[Tuple[str, Events]]:
-    """``(sender_id, events)`` of the ``types`` for each conversation; consume ``events`` before the next."""
-    query = select(EVENTS.c.sender_id, EVENTS.c.type_name, EVENTS.c.action_name, EVENTS.c.data).where(
-        EVENTS.c.type_name.in_(types))
+                  types: Tuple[str, ...] = EVENT_TYPES, until: Optional[float] = None,
+                  slots: Tuple[str, ...] = ()) -> Iterator[Tuple[str, Events]]:
+    """``(sender_id, events)`` of the ``types`` for each conversation; consume ``events`` before the next.
+
+    ``since_days``: only the events of the last days; ``until``: only those before this Unix
+    time; ``slots``: also the ``slot`` events setting these slots.
+    """
+    wanted = EVENTS.c.type_name.in_(types)
+    if slots:  # a slot event's slot name is in the action_name column
+        wanted = or_(wanted, and_(EVENTS.c.type_name == "slot", EVENTS.c.action_name.in_(slots)))
+    query = select(EVENTS.c.sender_id, EVENTS.c.type_name, EVENTS.c.timestamp, EVENTS.c.action_name,
+                   EVENTS.c.data).where(wanted)
     if since_days is not None:
         query = query.where(EVENTS.c.timestamp >= time.time() - since_days * 86400)
+    if until is not None:
+        query = query.where(EVENTS.c.timestamp < until)
     if senders is not None:
         query = query.where(EVENTS.c.sender_id.in_(senders))
     query = query.order_by(EVENTS.c.sender_id, EVENTS.c.id)

@@ -21,7 +21,7 @@ from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 import requests
-from services import newest_model
+from services import require_model
 from shop_policies import write_policies
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
@@ -154,7 +154,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
 
     The advisors work around the clock (tests close the hours when they need to), and
     one advisor, Léa, keeps the desk open for the whole session."""
-    model = newest_model()
+    model = require_model()
     work = tmp_path_factory.mktemp("assistant")
     shop_url = f"sqlite:///{work / 'shop.db'}"
     engine = db.make_engine(shop_url)

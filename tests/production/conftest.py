@@ -10,7 +10,6 @@ Every port is a free loopback port, so ``make run`` or ``make run-prod`` may run
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import socket
@@ -24,18 +23,17 @@ import pytest
 import redis
 import requests
 from dedicated import DedicatedPostgres, DedicatedRedis, ServiceMissing
-from services import newest_model, require_service
+from services import require_model, require_service
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from production.deployment import Deployment
-from production.environment import Ports, production_env
+from production.environment import production_env
+from production.throwaway import amqp_url, delete_queue, drop_databases, free_ports
 from simulators import free_port, mail_sink
 from simulators.laposte import start_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
-AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 
 
 @dataclass
@@ -76,7 +74,7 @@ class Production:
 
     def published_senders(self) -> List[str]:
         """Sender ids of the events RabbitMQ received on the deployment's queue (consumed)."""
-        return asyncio.run(_drain(self.queue))
+        return asyncio.run(_drain(amqp_url(self.deployment.env), self.queue))
 
 
 @dataclass
@@ -92,8 +90,8 @@ class Customer:
         return reply.json()
 
 
-async def _drain(queue_name: str) -> List[str]:
-    connection = await aio_pika.connect_robust(AMQP)
+async def _drain(url: str, queue_name: str) -> List[str]:
+    connection = await aio_pika.connect_robust(url)
     senders: List[str] = []
     async with connection:
         channel = await connection.channel()
@@ -101,13 +99,6 @@ async def _drain(queue_name: str) -> List[str]:
         while (message := await queue.get(no_ack=True, fail=False)) is not None:
             senders.append(json.loads(message.body)["sender_id"])
     return senders
-
-
-async def _delete_queue(queue_name: str) -> None:
-    connection = await aio_pika.connect_robust(AMQP)
-    async with connection:
-        channel = await connection.channel()
-        await channel.queue_delete(queue_name)
 
 
 def check_services() -> None:
@@ -125,18 +116,10 @@ def check_services() -> None:
         require_service("RabbitMQ at 127.0.0.1:5672", error)
 
 
-def drop_databases(*urls: str) -> None:
-    admin = create_engine(POSTGRES, future=True, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        for url in urls:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
-
-
 @pytest.fixture(scope="session")
 def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]:
     check_services()
-    model = newest_model()
+    model = require_model()
     try:
         lock_store, shop_database = DedicatedRedis(), DedicatedPostgres()
     except ServiceMissing as error:
@@ -145,8 +128,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
     shop_database.start()
     state = tmp_path_factory.mktemp("prod")
     run = uuid.uuid4().hex[:8]
-    ports = Ports(rasa=free_port(), actions=free_port(), web=free_port(),
-                  rasa_servers=(free_port(), free_port()), action_servers=(free_port(), free_port()))
+    ports = free_ports(2)
     carrier, carrier_url = start_in_thread(port=0, key="prod-key")
     smtp = mail_sink.start(free_port())
     queue = f"colibri_test_{run}"
@@ -167,5 +149,4 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
         lock_store.stop()
         shop_database.remove()
         drop_databases(env["TRACKER_STORE_URL"])
-        with contextlib.suppress(Exception):  # the queue may never have been made
-            asyncio.run(_delete_queue(queue))
+        delete_queue(env)

@@ -5,6 +5,7 @@
  * transmet à un humain, en prennent une, répondent au client puis rendent la main à Colibri.
  * Ils traitent aussi les demandes de rappel et de réponse par e-mail.
  *
+ * La connexion (formulaire, messages) est celle de login.js, partagée avec les indicateurs.
  * API (même origine, JSON, session par cookie) : /desk/api/login, logout, me, queue,
  *   handoffs/<id>/take, handoffs/<id>/messages (GET ?after=n, POST), handoffs/<id>/close,
  *   tickets, tickets/<number>/done.
@@ -33,13 +34,7 @@
   const ROLES = { customer: "Client", bot: "Colibri", advisor: "Conseiller" };
 
   const TEXT = {
-    badLogin: "Identifiant ou mot de passe incorrect.",
-    tooManyTries: "Trop d'essais, réessayez dans quelques minutes.",
-    missingLogin: "Saisissez votre identifiant et votre mot de passe.",
-    loginFailed: "La connexion a échoué. Réessayez dans un instant.",
-    unreachable: "Le serveur ne répond pas. Vérifiez votre connexion puis réessayez.",
-    expired: "Votre session a expiré. Merci de vous reconnecter.",
-    loggedOut: "Vous êtes déconnecté·e. À bientôt !",
+    ...ColibriLogin.TEXT, // badLogin, unreachable, expired, loggedOut… (web/desk/login.js)
     logoutFailed: "La déconnexion a échoué. Réessayez dans un instant.",
     connectionLost: "Connexion au serveur perdue. Nouvelle tentative en cours…",
     takeFailed: "Impossible de prendre cette conversation pour le moment. Réessayez.",
@@ -248,59 +243,14 @@
   }
 
   // ---------------------------------------------------------------- login / logout
-  const loginForm = $("login-form");
-  const loginUser = $("login-username");
-  const loginPass = $("login-password");
-  const loginSubmit = $("login-submit");
-  const loginError = $("login-error");
-  const loginNotice = $("login-notice");
-
-  function setLoginError(text) {
-    loginError.textContent = text || "";
-    loginError.hidden = !text;
-    const invalid = text ? "true" : null;
-    for (const input of [loginUser, loginPass]) {
-      if (invalid) { input.setAttribute("aria-invalid", "true"); input.setAttribute("aria-describedby", "login-error"); }
-      else { input.removeAttribute("aria-invalid"); input.removeAttribute("aria-describedby"); }
-    }
-  }
-
-  function showLogin(notice) {
-    showView("login");
-    setLoginError("");
-    loginNotice.textContent = notice || "";
-    loginPass.value = "";
-    loginSubmit.disabled = false;
-    loginSubmit.textContent = "Se connecter";
-    document.title = TITLE;
-    (loginUser.value ? loginPass : loginUser).focus();
-  }
-
-  loginForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    if (loginSubmit.disabled) return;
-    const username = loginUser.value.trim();
-    const password = loginPass.value;
-    if (!username || !password) {
-      setLoginError(TEXT.missingLogin);
-      (username ? loginPass : loginUser).focus();
-      return;
-    }
-    setLoginError("");
-    loginSubmit.disabled = true;
-    loginSubmit.textContent = "Connexion…";
-    try {
-      const me = await api("POST", "/login", { username, password }, { auth: false });
-      loginNotice.textContent = "";
-      startDesk(me.username ? me : { username, name: me.name || username }, true);
-    } catch (e) {
-      const messages = { 401: TEXT.badLogin, 429: TEXT.tooManyTries, 0: TEXT.unreachable };
-      setLoginError(messages[e.status] || TEXT.loginFailed);
-      if (e.status === 401) { loginPass.value = ""; loginPass.focus(); }
-    } finally {
-      loginSubmit.disabled = false;
-      loginSubmit.textContent = "Se connecter";
-    }
+  // The form and its messages: web/desk/login.js, shared with the KPI dashboard.
+  const login = ColibriLogin.setup({
+    signIn: (credentials) => api("POST", "/login", credentials, { auth: false }),
+    show: () => {
+      showView("login");
+      document.title = TITLE;
+    },
+    signedIn: (me) => startDesk(me, true),
   });
 
   $("logout").addEventListener("click", async () => {
@@ -318,13 +268,13 @@
     button.disabled = false;
     try { sessionStorage.removeItem(KEY_CURRENT); } catch (e) { /* blocked */ }
     stopDesk();
-    showLogin(TEXT.loggedOut);
+    login.show(TEXT.loggedOut);
   });
 
   function sessionExpired() {
     if (!state.advisor) return;
     stopDesk();
-    showLogin(TEXT.expired);
+    login.show(TEXT.expired);
   }
 
   // ---------------------------------------------------------------- desk start / stop
@@ -942,7 +892,7 @@
       const me = await api("GET", "/me", null, { auth: false });
       startDesk(me, false);
     } catch (e) {
-      showLogin(e.status === 0 ? TEXT.unreachable : "");
+      login.show(e.status === 0 ? TEXT.unreachable : "");
     }
   }
 

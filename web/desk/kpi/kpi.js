@@ -1,8 +1,9 @@
 /*
  * Colibri — tableau de bord des indicateurs clés (JavaScript simple, sans dépendance ni étape de build).
  *
- * Réservé aux comptes de l'espace conseillers (même session, cookie HttpOnly). Les chiffres viennent
- * de GET /desk/api/kpi?from=AAAA-MM-JJ&to=AAAA-MM-JJ&channel=… : le même rapport que `make kpi`,
+ * Réservé aux comptes de l'espace conseillers (même session, cookie HttpOnly ; même formulaire de
+ * connexion : web/desk/login.js). Les chiffres viennent de
+ * GET /desk/api/kpi?from=AAAA-MM-JJ&to=AAAA-MM-JJ&channel=… : le même rapport que `make kpi`,
  * écrit de la même façon (taux en % à une décimale, temps en secondes à deux, virgule décimale).
  * Sécurité : tout texte passe par textContent, aucun HTML n'est interprété.
  * Tests : les éléments utiles portent un attribut data-testid stable.
@@ -15,13 +16,7 @@
   const COMMENTS_SHOWN = 20;
   const NONE = "—";
   const TEXT = {
-    badLogin: "Identifiant ou mot de passe incorrect.",
-    tooManyTries: "Trop d'essais, réessayez dans quelques minutes.",
-    missingLogin: "Saisissez votre identifiant et votre mot de passe.",
-    loginFailed: "La connexion a échoué. Réessayez dans un instant.",
-    unreachable: "Le serveur ne répond pas. Vérifiez votre connexion puis réessayez.",
-    expired: "Votre session a expiré. Merci de vous reconnecter.",
-    loggedOut: "Vous êtes déconnecté·e. À bientôt !",
+    ...ColibriLogin.TEXT, // unreachable, expired, loggedOut… (web/desk/login.js)
     loadFailed: "Impossible de calculer les indicateurs pour le moment. Réessayez dans un instant.",
   };
 
@@ -84,24 +79,16 @@
     for (const [key, view] of Object.entries(views)) view.hidden = key !== name;
   }
 
-  const loginForm = $("login-form");
-  const loginUser = $("login-username");
-  const loginPass = $("login-password");
-  const loginError = $("login-error");
-
-  function setLoginError(text) {
-    loginError.textContent = text || "";
-    loginError.hidden = !text;
-  }
-
-  function showLogin(notice) {
-    $("kpi-user").hidden = true;
-    $("logout").hidden = true;
-    $("login-notice").textContent = notice || "";
-    loginPass.value = "";
-    showView("login");
-    (loginUser.value ? loginPass : loginUser).focus();
-  }
+  // The advisors' login form and its messages: web/desk/login.js, the desk's.
+  const login = ColibriLogin.setup({
+    signIn: (credentials) => api("POST", "/login", credentials),
+    show: () => {
+      $("kpi-user").hidden = true;
+      $("logout").hidden = true;
+      showView("login");
+    },
+    signedIn,
+  });
 
   function signedIn(me) {
     $("advisor-name").textContent = me.name || me.username || "";
@@ -111,31 +98,9 @@
     load(filtersFromAddress());
   }
 
-  loginForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const username = loginUser.value.trim();
-    const password = loginPass.value;
-    if (!username || !password) {
-      setLoginError(TEXT.missingLogin);
-      return;
-    }
-    setLoginError("");
-    const submit = $("login-submit");
-    submit.disabled = true;
-    try {
-      signedIn(await api("POST", "/login", { username, password }));
-    } catch (e) {
-      const messages = { 401: TEXT.badLogin, 429: TEXT.tooManyTries, 0: TEXT.unreachable };
-      setLoginError(messages[e.status] || TEXT.loginFailed);
-      loginPass.value = "";
-    } finally {
-      submit.disabled = false;
-    }
-  });
-
   $("logout").addEventListener("click", async () => {
     try { await api("POST", "/logout", {}); } catch (e) { /* signed out anyway */ }
-    showLogin(TEXT.loggedOut);
+    login.show(TEXT.loggedOut);
   });
 
   // ---------------------------------------------------------------- filters
@@ -166,7 +131,7 @@
       render(report);
     } catch (e) {
       if (e.status === 401) {
-        showLogin(TEXT.expired);
+        login.show(TEXT.expired);
         return;
       }
       error.textContent = (e.data && e.data.error) || (e.status === 0 ? TEXT.unreachable : TEXT.loadFailed);
@@ -344,7 +309,7 @@
     try {
       signedIn(await api("GET", "/me"));
     } catch (e) {
-      showLogin(e.status === 401 ? "" : TEXT.unreachable);
+      login.show(e.status === 401 ? "" : TEXT.unreachable);
     }
   })();
 })();
