@@ -56,7 +56,7 @@ from typing import Any, Dict, List, Optional, Pattern, Sequence, Tuple
 import aiohttp
 from sqlalchemy import create_engine
 
-from bench import load_check, load_scripts, load_stats
+from bench import load_check, load_cpu, load_profile, load_scripts, load_stats
 from bench.load_stats import Record
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,9 +172,9 @@ def measure(target: Any, run: str, name: str, customers: int, interval: float, d
             timeout: float, seed: str) -> Dict[str, Any]:
     """One phase against a started target: figures, the tracker store's check, the records."""
     phase = Phase(target.url, target.scripts, target.apologies, run, name, timeout, seed)
-    cpu = time.process_time()
+    cpu, machine = time.process_time(), load_cpu.snapshot()
     elapsed = asyncio.run(phase.drive(customers, interval, duration))
-    cpu = time.process_time() - cpu
+    cpu, machine_after = time.process_time() - cpu, load_cpu.snapshot()
     if any(r.error == "timeout" for r in phase.records):
         time.sleep(min(timeout, 10))  # a request given up on may still be handled: let it land
     store = check_tracker_store(target.tracker_url, phase.sent)
@@ -183,6 +183,8 @@ def measure(target: Any, run: str, name: str, customers: int, interval: float, d
     summary = load_stats.summarise(phase.records, db_backed, elapsed)
     # the load generator's own CPU time (it shares the machine with what it measures)
     summary["client_cpu_ms_per_message"] = round(cpu * 1000 / max(1, len(phase.records)), 2)
+    summary["cpu"] = load_cpu.usage(machine, machine_after, elapsed,
+                                    sum(1 for r in phase.records if r.error is None))
     return {"summary": summary, "store": store.as_dict(), "records": phase.records, "db_backed": db_backed,
             "actions": store.actions}
 
@@ -308,6 +310,10 @@ def render(result: Dict[str, Any]) -> str:
             lines.append(f"- errors: {s['errors_by_kind']}")
         if "client_cpu_ms_per_message" in s:
             lines.append(f"- load generator: {s['client_cpu_ms_per_message']} ms of CPU per message")
+        if "cpu" in s:
+            lines.append(load_cpu.render(s["cpu"]))
+        if "profile" in s:
+            lines.append(load_profile.render(s["profile"]))
         for verdict in run.get("verdicts", []):
             lines.append(f"- {verdict}")
         lines.append("")
@@ -335,8 +341,14 @@ def run_target(name: str, shared: Any, model: Optional[Path], args: argparse.Nam
                   f"{warm['first_errors'] or ''}", flush=True)
         print(f"    measuring: {args.customers} customers, every {args.interval:g} s on average, "
               f"{args.duration:g} s", flush=True)
+        profiler = None
+        if args.profile and target.rasa_pids:
+            profile_file = args.out / f"profile_{name}_rasa-1.txt"
+            profiler = load_profile.record(target.rasa_pids[0], args.duration, profile_file)
         measured = measure(target, run, f"{name}-main", args.customers, args.interval, args.duration,
                            args.timeout, args.seed)
+        if profiler is not None:
+            measured["summary"]["profile"] = load_profile.finish(profiler, profile_file)
         entry = {"target": name, "label": target.label, "url": target.url, "servers": target.servers,
                  "customers": args.customers, "interval": args.interval, "duration": args.duration,
                  "summary": measured["summary"], "store": measured["store"]}
@@ -346,6 +358,9 @@ def run_target(name: str, shared: Any, model: Optional[Path], args: argparse.Nam
         result["runs"].append(entry)
         rows.extend(csv_rows(name, "main", measured))
         print(load_stats.markdown_table([entry]), flush=True)
+        print(f"    {load_cpu.render(measured['summary'].get('cpu'))[2:]}", flush=True)
+        if "profile" in measured["summary"]:
+            print(f"    {load_profile.render(measured['summary']['profile'])[2:]}", flush=True)
         for verdict in entry.get("verdicts", []):
             print(f"    {verdict}", flush=True)
         if args.max_rate and name in MAX_RATE_TARGETS:
@@ -385,6 +400,8 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser.add_argument("--model", type=Path, default=None,
                         help="Colibri's model (default: the newest in models/)")
     parser.add_argument("--keep", action="store_true", help="keep the throw-away databases")
+    parser.add_argument("--profile", action="store_true",
+                        help="sample Colibri's first Rasa server with py-spy while measuring")
     parser.add_argument("--retrain-starter", action="store_true", help="retrain the cached starter bot")
     parser.add_argument("--out", type=Path, default=OUT, help="output folder (default: results/bench)")
     args = parser.parse_args(argv)

@@ -158,6 +158,7 @@ class Running:
     logs: Path
     servers: int
     stop: Callable[[], None] = field(repr=False, default=lambda: None)
+    rasa_pids: List[int] = field(default_factory=list)  # for --profile
 
 
 def target_env(shared: Shared, name: str, ports: Ports, state: Path) -> Dict[str, str]:
@@ -202,8 +203,9 @@ def start_colibri(shared: Shared, name: str, servers: int, model: Path, keep: bo
         deployment.stop()
         cleanup(env, keep, env["TRACKER_STORE_URL"], env["DATABASE_URL"])
 
+    pids = [p.popen.pid for n, p in deployment.processes.items() if n.startswith("rasa-") and p.popen]
     return Running(name, TARGET_LABELS[name], url, env["TRACKER_STORE_URL"], load_scripts.COLIBRI_SCRIPTS,
-                   apology_patterns(), state / "logs", servers, stop)
+                   apology_patterns(), state / "logs", servers, stop, pids)
 
 
 def start_starter(shared: Shared, keep: bool = False, retrain: bool = False,
