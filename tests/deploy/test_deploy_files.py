@@ -690,3 +690,20 @@ def test_the_docs_explain_every_variable() -> None:
     missing = sorted(name for name in names if f"`{name}`" not in docs)
     assert not missing, f"docs/deploy.md does not explain {missing}"
     assert "\n## On one machine: make run-prod\n" in docs
+
+
+def _ignore_lines(path: Path) -> List[str]:
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+
+
+def test_the_root_dockerignore_is_the_union_of_the_images_lists() -> None:
+    """docker-compose 1.x and the classic builder read only the root .dockerignore."""
+    root = _ignore_lines(ROOT / ".dockerignore")
+    images = [_ignore_lines(p) for p in sorted((ROOT / "deploy").glob("Dockerfile.*.dockerignore"))]
+    assert len(images) == 3
+    assert root[0] == "*", "everything is left out unless named"
+    assert set(root) == set().union(*map(set, images))
+    sent = {line.lstrip("!").rstrip("/") for line in root if line.startswith("!")}
+    for secret_or_bulk in (".venv", "node_modules", "var", "results", "deploy/production.env", ".git"):
+        assert secret_or_bulk not in sent
