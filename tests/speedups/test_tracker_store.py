@@ -5,7 +5,7 @@ events as Rasa's own ``SQLTrackerStore.save``, with one read of the conversation
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 from rasa.core.brokers.broker import EventBroker
@@ -22,6 +22,18 @@ import channels  # noqa: F401 - loading the channels installs the speed-ups, as 
 from rasa_speedups import tracker_store
 
 pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def tracker_db(postgres_server: str) -> Iterator[str]:
+    """The test session's PostgreSQL database; this module's conversations are removed after
+    each test (other tests count the conversations there)."""
+    yield postgres_server
+    engine = create_engine(postgres_server, future=True)
+    with engine.begin() as conn:
+        if conn.execute(text("SELECT to_regclass('events')")).scalar() is not None:
+            conn.execute(text("DELETE FROM events WHERE sender_id LIKE 'speedups-%'"))
+    engine.dispose()
 
 
 class Collecting(EventBroker):
@@ -81,43 +93,43 @@ async def play(save: Any, target: SQLTrackerStore, sender: str) -> None:
         await save(target, tracker)
 
 
-def test_same_rows_and_same_published_events_as_rasas_save(postgres_server: str) -> None:
+def test_same_rows_and_same_published_events_as_rasas_save(tracker_db: str) -> None:
     assert SQLTrackerStore.save is tracker_store.save
     rasas_broker, our_broker = Collecting(), Collecting()
-    asyncio.run(play(tracker_store.RASA_SAVE, store(postgres_server, rasas_broker), "rasa-save"))
-    asyncio.run(play(SQLTrackerStore.save, store(postgres_server, our_broker), "colibri-save"))
+    asyncio.run(play(tracker_store.RASA_SAVE, store(tracker_db, rasas_broker), "speedups-rasa-save"))
+    asyncio.run(play(SQLTrackerStore.save, store(tracker_db, our_broker), "speedups-colibri-save"))
 
-    expected = rows(postgres_server, "rasa-save")
+    expected = rows(tracker_db, "speedups-rasa-save")
     assert len(expected) == sum(len(turn) for turn in TURNS)
-    assert rows(postgres_server, "colibri-save") == expected
+    assert rows(tracker_db, "speedups-colibri-save") == expected
 
     def without_sender(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
         return [{k: v for k, v in e.items() if k != "sender_id"} for e in events]
 
     assert len(our_broker.published) == len(expected)
     assert without_sender(our_broker.published) == without_sender(rasas_broker.published)
-    assert {e["sender_id"] for e in our_broker.published} == {"colibri-save"}
+    assert {e["sender_id"] for e in our_broker.published} == {"speedups-colibri-save"}
 
 
-def test_the_conversation_reads_back_whole(postgres_server: str) -> None:
-    target = store(postgres_server, Collecting())
-    asyncio.run(play(SQLTrackerStore.save, target, "read-back"))
-    tracker = asyncio.run(target.retrieve_full_tracker("read-back"))
+def test_the_conversation_reads_back_whole(tracker_db: str) -> None:
+    target = store(tracker_db, Collecting())
+    asyncio.run(play(SQLTrackerStore.save, target, "speedups-read-back"))
+    tracker = asyncio.run(target.retrieve_full_tracker("speedups-read-back"))
     assert [e.as_dict()["event"] for e in tracker.events] == [
         e.as_dict()["event"] for turn in TURNS for e in turn]
-    latest = asyncio.run(target.retrieve("read-back"))
+    latest = asyncio.run(target.retrieve("speedups-read-back"))
     assert latest.latest_message.text == "merci"
 
 
-def test_without_an_event_broker_it_only_saves(postgres_server: str) -> None:
-    asyncio.run(play(SQLTrackerStore.save, store(postgres_server, None), "no-broker"))
-    assert len(rows(postgres_server, "no-broker")) == sum(len(turn) for turn in TURNS)
+def test_without_an_event_broker_it_only_saves(tracker_db: str) -> None:
+    asyncio.run(play(SQLTrackerStore.save, store(tracker_db, None), "speedups-no-broker"))
+    assert len(rows(tracker_db, "speedups-no-broker")) == sum(len(turn) for turn in TURNS)
 
 
-def test_nothing_is_published_when_the_database_fails(postgres_server: str) -> None:
+def test_nothing_is_published_when_the_database_fails(tracker_db: str) -> None:
     broker = Collecting()
-    target = store(postgres_server, broker)
-    tracker = DialogueStateTracker("db-down", slots=[])
+    target = store(tracker_db, broker)
+    tracker = DialogueStateTracker("speedups-db-down", slots=[])
     for event in TURNS[0] + TURNS[1]:
         tracker.update(event)
     target.engine.dispose()  # the database goes away: nothing listens on port 1
