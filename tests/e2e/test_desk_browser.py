@@ -85,3 +85,20 @@ def test_advisor_takes_replies_and_closes_in_the_browser(assistant, page):
         time.sleep(0.3)
     assert "1 à 5" in pick_up(assistant, say.sender, before)
     assert not assistant.tracker(say.sender)["paused"]
+
+
+def test_a_session_ended_elsewhere_brings_the_login_back_with_a_note(assistant, page):
+    """The desk's API client (web/desk/api.js) turns a 401 into « session expirée »."""
+    page.goto(f"{assistant.desk_url}/desk/")
+    page.get_by_test_id("login-username").fill("julie")
+    page.get_by_test_id("login-password").fill(assistant.advisor_password)
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("advisor-name")).to_have_text("Julie", timeout=10_000)
+
+    # the session ends on the server (as after its time limit): the page's cookie, another request
+    ended = page.request.post(f"{assistant.desk_url}/desk/api/logout", data={})
+    assert ended.ok
+
+    expect(page.get_by_test_id("login-form")).to_be_visible(timeout=15_000)
+    expect(page.locator("#login-notice")).to_have_text("Votre session a expiré. Merci de vous reconnecter.")
+    assert page.get_by_test_id("queue").is_hidden()

@@ -120,53 +120,18 @@
   }
 
   // ---------------------------------------------------------------- API
-  class ApiError extends Error {
-    constructor(status, data) {
-      super(status ? "HTTP " + status : "network error");
-      this.status = status; // 0: no answer
-      this.data = data && typeof data === "object" ? data : {};
-    }
-  }
-
   const banner = $("desk-banner");
   function setOnline(online) {
     if (online) { if (banner.textContent) banner.textContent = ""; }
     else if (state.advisor && banner.textContent !== TEXT.connectionLost) banner.textContent = TEXT.connectionLost;
   }
 
-  // auth=false: a 401 is the caller's business (login, me, logout), not an expired session.
-  async function api(method, path, body, { auth = true } = {}) {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
-    const init = {
-      method, credentials: "same-origin", cache: "no-store", signal: controller.signal,
-      headers: { Accept: "application/json" },
-    };
-    if (method !== "GET") {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body || {});
-    }
-    let response;
-    try {
-      response = await fetch(API + path, init);
-    } catch (e) {
-      clearTimeout(timer);
-      setOnline(false);
-      throw new ApiError(0, null);
-    }
-    let data = null;
-    try {
-      if (response.status !== 204) data = await response.json();
-    } catch (e) {
-      data = null;
-    } finally {
-      clearTimeout(timer);
-    }
-    setOnline(response.status < 500);
-    if (response.status === 401 && auth) sessionExpired();
-    if (!response.ok) throw new ApiError(response.status, data);
-    return data || {};
-  }
+  // web/desk/api.js: a 401 on an authenticated call means the session expired.
+  const api = ColibriApi.client({
+    base: API, timeoutMs: REQUEST_TIMEOUT_MS,
+    onAnswer: (status) => setOnline(status > 0 && status < 500),
+    onUnauthorized: () => sessionExpired(),
+  });
 
   // ---------------------------------------------------------------- polling
   // fn runs, then again `ms` after it finished (never two at once). now(): run as soon as possible.

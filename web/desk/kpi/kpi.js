@@ -38,40 +38,8 @@
   }
 
   // ---------------------------------------------------------------- API
-  class ApiError extends Error {
-    constructor(status, data) {
-      super(`HTTP ${status}`);
-      this.status = status;
-      this.data = data;
-    }
-  }
-
-  async function api(method, path, body) {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
-    const init = { method, credentials: "same-origin", cache: "no-store", signal: controller.signal,
-      headers: { Accept: "application/json" } };
-    if (method !== "GET") {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body || {});
-    }
-    let response;
-    try {
-      response = await fetch(API + path, init);
-    } catch (e) {
-      throw new ApiError(0, null);
-    } finally {
-      clearTimeout(timer);
-    }
-    let data = null;
-    try {
-      if (response.status !== 204) data = await response.json();
-    } catch (e) {
-      data = null;
-    }
-    if (!response.ok) throw new ApiError(response.status, data);
-    return data || {};
-  }
+  // web/desk/api.js, the desk's client (same timeouts apart, same errors).
+  const api = ColibriApi.client({ base: API, timeoutMs: REQUEST_TIMEOUT_MS });
 
   // ---------------------------------------------------------------- views
   const views = { loading: $("view-loading"), login: $("view-login"), kpi: $("view-kpi") };
