@@ -58,6 +58,18 @@ def wait_for_bot(page, count_before: int, text: str | None = None) -> str:
     return "\n".join(bubbles.all_inner_texts()[count_before:])
 
 
+def watch_typing_indicator(page) -> None:
+    """Records in ``window.typingShown`` every text the typing indicator shows from now on."""
+    page.evaluate(
+        """() => {
+            const typing = document.querySelector('.colibri-typing');
+            window.typingShown = [];
+            new MutationObserver(() => window.typingShown.push(typing.textContent))
+                .observe(typing, { childList: true, characterData: true, subtree: true });
+        }"""
+    )
+
+
 def session_id(page) -> str:
     return page.evaluate("localStorage.getItem('colibri.session')")
 
@@ -70,9 +82,11 @@ def test_order_tracking_typed_then_reload_keeps_the_conversation(assistant, page
     assert page.locator(".colibri-user").count() == 0
 
     n = bot_bubbles(page).count()
+    watch_typing_indicator(page)
     type_message(page, "où est mon colis")
-    expect(page.locator(".colibri-typing")).to_have_text("Colibri écrit…")
     assert "CO" in wait_for_bot(page, n)
+    # The indicator was shown while the answer was awaited (it may last only a few milliseconds).
+    assert "Colibri écrit…" in page.evaluate("window.typingShown")
     n = bot_bubbles(page).count()
     type_message(page, "CO100001")
     assert "e-mail" in wait_for_bot(page, n)
