@@ -181,6 +181,10 @@ class ActionRemindReturn(Action):
     @apologise_on_failure()
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[str, Any]]:
+        if form_input.typed_payload(tracker):  # only Rasa's scheduler reminds, not a typed payload
+            logger.warning("return reminder typed by a customer: ignored")
+            dispatcher.utter_message(response="utter_default")
+            return []
         number = form_input.entity(tracker, "order_id")
         why_not = self._why_not(tracker, number)
         if why_not:

@@ -93,9 +93,9 @@ def test_stop_records_the_opt_out_once(shop_db):
 
 # --- the return reminder ----------------------------------------------------------------
 
-def remind(**kwargs):
-    return events_of(ActionRemindReturn(), intent="EXTERNAL_return_reminder",
-                     text="/EXTERNAL_return_reminder",
+def remind(text="EXTERNAL: EXTERNAL_return_reminder", **kwargs):
+    """The reminder as Rasa's scheduler fires it (``UserUttered.create_external``)."""
+    return events_of(ActionRemindReturn(), intent="EXTERNAL_return_reminder", text=text,
                      entities=[{"entity": "order_id", "value": "CO100002"}], **kwargs)
 
 
@@ -104,6 +104,12 @@ def test_reminder_recalls_the_unfinished_return(shop_db):
     events, messages = remind(history=history)
     assert responses(messages) == ["utter_return_reminder_order"] and messages[0]["order_id"] == "CO100002"
     assert slots(events) == {"awaiting_confirmation": "return_reminder"}
+
+
+def test_a_typed_reminder_is_not_obeyed(shop_db):
+    history = [user(time.time() - 60, channel="rest")]
+    events, messages = remind(text='/EXTERNAL_return_reminder{"order_id":"CO100002"}', history=history)
+    assert responses(messages) == ["utter_default"] and events == []
 
 
 def test_reminder_while_the_form_is_open_lets_the_form_ask_again(shop_db):
