@@ -3,9 +3,10 @@
 Rasa 3.6's ``RemoteAction._validate_action_result`` calls ``jsonschema.validate`` on every
 response of the action server. That function first checks the schema itself against the
 JSON Schema meta-schema, then builds a validator: with Rasa's events schema, that check
-is most of the cost, and it was 37 % of a busy Rasa server's CPU time under
-``make bench-load`` (py-spy). The schema is a constant, so it is checked and compiled once
-here; responses are validated exactly as before, with the same error for an invalid one.
+is most of the cost, and it took about 30 % of a busy Rasa server's message time under
+``make bench-load`` (py-spy, docs/performance.md). The schema is a constant, so it is
+checked and compiled once here; responses are validated exactly as before, with the
+same error for an invalid one.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Dict
 
-from jsonschema import ValidationError, exceptions, validators
+from jsonschema import exceptions, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 
@@ -47,4 +48,4 @@ def install() -> None:
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
 
 
-__all__ = ["ValidationError", "install", "response_validator", "validate_action_result"]
+__all__ = ["install", "response_validator", "validate_action_result"]

@@ -13,7 +13,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
@@ -88,8 +88,8 @@ async def play(save: Any, target: SQLTrackerStore, sender: str) -> None:
     """Each turn as Rasa's processor plays it: read the conversation, add events, save."""
     for turn in TURNS:
         tracker = await target.retrieve(sender) or DialogueStateTracker(sender, slots=[])
-        for event in turn:
-            tracker.update(event)
+        for event_ in turn:
+            tracker.update(event_)
         await save(target, tracker)
 
 
@@ -130,10 +130,62 @@ def test_nothing_is_published_when_the_database_fails(tracker_db: str) -> None:
     broker = Collecting()
     target = store(tracker_db, broker)
     tracker = DialogueStateTracker("speedups-db-down", slots=[])
-    for event in TURNS[0] + TURNS[1]:
-        tracker.update(event)
+    for event_ in TURNS[0] + TURNS[1]:
+        tracker.update(event_)
     target.engine.dispose()  # the database goes away: nothing listens on port 1
     target.sessionmaker = sessionmaker(bind=create_engine("postgresql://postgres@127.0.0.1:1/test"))
     with pytest.raises(OperationalError):
         asyncio.run(SQLTrackerStore.save(target, tracker))
     assert broker.published == []
+
+
+def statements_while(target: SQLTrackerStore, run: Any) -> List[str]:
+    """The SQL statements ``run()`` sends to the store's database."""
+    sent: List[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(statement.split()[0].upper())
+
+    event.listen(target.engine, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        event.remove(target.engine, "before_cursor_execute", record)
+    return sent
+
+
+def test_a_conversation_just_read_is_saved_without_counting_it_again(tracker_db: str) -> None:
+    target = store(tracker_db, Collecting())
+    asyncio.run(play(SQLTrackerStore.save, target, "speedups-no-count"))
+    tracker = asyncio.run(target.retrieve("speedups-no-count"))
+    tracker.update(user("au revoir", "goodbye"))
+    tracker.update(ActionExecuted("utter_goodbye"))
+
+    sent = statements_while(target, lambda: asyncio.run(SQLTrackerStore.save(target, tracker)))
+    assert sent and set(sent) == {"INSERT"}  # no count, no read: the two new rows only
+    assert [r[1] for r in rows(tracker_db, "speedups-no-count")][-2:] == ["goodbye", None]
+
+
+def test_the_same_tracker_saved_twice_across_a_new_session_stores_each_event_once(
+        tracker_db: str) -> None:
+    target = store(tracker_db, None)
+    tracker = DialogueStateTracker("speedups-twice", slots=[])
+    for turn in TURNS:  # one tracker object for the whole conversation, saved after each turn
+        for event_ in turn:
+            tracker.update(event_)
+        asyncio.run(SQLTrackerStore.save(target, tracker))
+    assert len(rows(tracker_db, "speedups-twice")) == sum(len(turn) for turn in TURNS)
+
+
+def test_a_new_conversation_is_counted_as_rasa_does_then_known(tracker_db: str) -> None:
+    target = store(tracker_db, None)
+    tracker = DialogueStateTracker("speedups-new", slots=[])  # not read from the store
+    for event_ in TURNS[0]:
+        tracker.update(event_)
+    first = statements_while(target, lambda: asyncio.run(SQLTrackerStore.save(target, tracker)))
+    assert "SELECT" in first  # Rasa's count of the stored events
+    for event_ in TURNS[1]:
+        tracker.update(event_)
+    second = statements_while(target, lambda: asyncio.run(SQLTrackerStore.save(target, tracker)))
+    assert set(second) == {"INSERT"}
+    assert len(rows(tracker_db, "speedups-new")) == len(TURNS[0]) + len(TURNS[1])
