@@ -7,10 +7,11 @@ starting it (``make run``, ``make run-prod``, the Docker image, the Helm chart) 
 See docs/performance.md, "Where a message's time goes".
 """
 
-from rasa_speedups import action_responses, tracker_store
+from rasa_speedups import action_responses, events, tracker_store
 
 
 def install() -> None:
     """Applies every speed-up to the Rasa classes of this process."""
     action_responses.install()
+    events.install()
     tracker_store.install()
