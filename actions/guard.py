@@ -1,4 +1,6 @@
-"""No stack trace ever reaches a customer: a failing action apologises instead."""
+"""No stack trace ever reaches a customer: a failing action apologises instead; an
+action meant for the shop's systems, the desk or Rasa's reminders ignores a customer's
+typed imitation of them."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ from typing import Any, Awaitable, Callable, Dict, List
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+
+from actions import form_input
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +36,26 @@ def apologise_on_failure(*fallback_events: Dict[str, Any]) -> Callable[[Run], Ru
                 dispatcher.messages.clear()
                 dispatcher.utter_message(response="utter_service_error")
                 return list(fallback_events)
+
+        return wrapper
+
+    return decorate
+
+
+def external_only(what: str) -> Callable[[Run], Run]:
+    """Wraps the ``run`` of an action that an external intent triggers (``trigger_intent``):
+    when the customer typed the payload instead (``form_input.typed_payload``), log it,
+    answer as not understood and change nothing."""
+
+    def decorate(run: Run) -> Run:
+        @functools.wraps(run)
+        async def wrapper(self: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                          domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+            if form_input.typed_payload(tracker):
+                logger.warning("%s typed by a customer: ignored", what)
+                dispatcher.utter_message(response="utter_default")
+                return []
+            return await run(self, dispatcher, tracker, domain)
 
         return wrapper
 

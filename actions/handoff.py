@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from actions import form_input, policies
 from actions.db import session_scope
 from actions.desk_models import WAITING, AdvisorSession, Handoff
-from actions.guard import apologise_on_failure
+from actions.guard import apologise_on_failure, external_only
 from actions.models import Ticket
 from actions.satisfaction import REQUEST_SLOT, survey_due
 from actions.tickets import new_ticket, transcript
@@ -150,11 +150,9 @@ class ActionHandoffClosed(Action):
     def name(self) -> str:
         return "action_handoff_closed"
 
+    @external_only("advisor's hand-back")  # only the desk hands back
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        if form_input.typed_payload(tracker):  # only the desk hands back, not a typed payload
-            dispatcher.utter_message(response="utter_default")
-            return []
         advisor = (form_input.entity(tracker, "advisor_name") or "notre conseiller")[:64]
         if not survey_due(tracker):  # already asked in this conversation: once is enough
             dispatcher.utter_message(response="utter_handoff_back_no_survey", advisor=advisor)

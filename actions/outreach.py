@@ -33,7 +33,7 @@ from sqlalchemy import select
 
 from actions import form_input, returns, shop, wording
 from actions.db import session_scope
-from actions.guard import apologise_on_failure
+from actions.guard import apologise_on_failure, external_only
 from actions.models import Order
 from actions.outreach_models import CustomerConversation, NotificationOptOut
 from actions.settings import number_from_env
@@ -136,12 +136,9 @@ class ActionAskDeliveryFeedback(Action):
         return "action_ask_delivery_feedback"
 
     @apologise_on_failure()
+    @external_only("delivery notice")  # a customer typing the notice learns nothing
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[str, Any]]:
-        if form_input.typed_payload(tracker):  # a customer typing the notice learns nothing
-            logger.warning("delivery notice typed by a customer: ignored")
-            dispatcher.utter_message(response="utter_default")
-            return []
         number = form_input.entity(tracker, "order_id")
         order = shop.find_order(number) if number else None
         if order is None:
@@ -179,12 +176,9 @@ class ActionRemindReturn(Action):
         return "action_remind_return"
 
     @apologise_on_failure()
+    @external_only("return reminder")  # only Rasa's scheduler reminds
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[str, Any]]:
-        if form_input.typed_payload(tracker):  # only Rasa's scheduler reminds, not a typed payload
-            logger.warning("return reminder typed by a customer: ignored")
-            dispatcher.utter_message(response="utter_default")
-            return []
         number = form_input.entity(tracker, "order_id")
         why_not = self._why_not(tracker, number)
         if why_not:
