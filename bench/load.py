@@ -290,7 +290,8 @@ def render(result: Dict[str, Any]) -> str:
     p = result["parameters"]
     lines += [f"# Load benchmark ({result['finished']})", "",
               f"{p['customers']} customers, one message every {p['interval']:g} s on average each, "
-              f"{p['duration']:g} s per target; machine: {result['machine']['cpus']} CPUs, load average "
+              f"{p['duration']:g} s per target; machine: {result['machine']['cpus']} CPUs "
+              f"({result['machine'].get('processor', 'unknown')}), load average "
               f"before {result['machine']['load_before']}, after {result['machine']['load_after']}.", ""]
     if runs:
         lines += [load_stats.markdown_table(runs), ""]
@@ -429,7 +430,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                        "step_duration": args.step_duration, "rate_start": args.rate_start,
                        "rate_factor": args.rate_factor, "timeout": args.timeout, "seed": args.seed,
                        "model": str(model) if model else None},
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+        "machine": {"cpus": os.cpu_count(), "processor": load_cpu.processor(),
+                    "python": platform.python_version(),
                     "load_before": [round(x, 2) for x in os.getloadavg()]},
         "runs": [], "max_rate": {}, "failures": {},
     }

@@ -17,7 +17,7 @@ from typing import Dict, Optional
 PROC = Path("/proc")
 GROUPS = (  # first match wins: (group, words of the command line)
     ("action servers", ("rasa run actions",)),
-    ("Rasa servers", ("rasa run",)),
+    ("Rasa servers", ("rasa run", "production.rasa_server run")),
     ("load generator", ("bench.load",)),
     ("carrier simulator", ("simulators",)),
     ("PostgreSQL", ("postgres",)),
@@ -25,6 +25,18 @@ GROUPS = (  # first match wins: (group, words of the command line)
     ("Redis", ("redis-server",)),
     ("nginx", ("nginx",)),
 )
+
+
+def processor(cpuinfo: Path = PROC / "cpuinfo") -> str:
+    """The processor's model name, and whether it has AVX-512 (TensorFlow's speed depends on it)."""
+    try:
+        text = cpuinfo.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "unknown"
+    fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+    fields = {key.strip(): value.strip() for key, value in fields.items()}
+    model = fields.get("model name", "unknown")
+    return f"{model}, AVX-512" if "avx512f" in fields.get("flags", "").split() else model
 
 
 def group_of(command: str) -> str:

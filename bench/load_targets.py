@@ -36,7 +36,7 @@ from sqlalchemy.engine import make_url
 
 from bench import load_scripts, starter_bot
 from production import models, throwaway
-from production.deployment import ENDPOINTS, LOGGING, RASA, Deployment, Process
+from production.deployment import ENDPOINTS, LOGGING, RASA_SERVER, Deployment, Process
 from production.environment import ROOT, Ports, ensure_database, production_env, tracker_url
 from simulators import free_port, mail_sink
 
@@ -226,7 +226,7 @@ def start_starter(shared: Shared, keep: bool = False, retrain: bool = False,
     token = env["RASA_AUTH_TOKEN"]
     logging_args = ["--logging-config-file", str(LOGGING)] if LOGGING.is_file() else []
     process = Process("rasa-starter", [
-        RASA, "run", "--model", str(model), "--enable-api", f"--auth-token={token}", "--interface", host,
+        *RASA_SERVER, "run", "--model", str(model), "--enable-api", "--interface", host,
         "--port", str(port), "--endpoints", str(ENDPOINTS), "--credentials", str(credentials), *logging_args],
         f"http://{host}:{port}/status?token={token}", logs / "rasa-starter.log", env)
     print(f"==> starting {TARGET_LABELS[name]} (logs in {logs})", flush=True)

@@ -22,6 +22,8 @@ from production import nginx
 from production.environment import ROOT, Ports, ensure_database, tracker_url
 
 RASA = str(Path(sys.executable).with_name("rasa"))
+# `rasa` with RASA_AUTH_TOKEN read from the environment, not shown on the command line.
+RASA_SERVER = [sys.executable, "-m", "production.rasa_server"]
 ENDPOINTS = ROOT / "deploy" / "endpoints.production.yml"
 LOGGING = ROOT / "privacy" / "logging.yml"
 
@@ -126,7 +128,7 @@ class Deployment:
         origins = [f"http://localhost:{ports.web}", f"http://{host}:{ports.web}"]
         for index, port in enumerate(ports.rasa_servers, 1):
             self._add(f"rasa-{index}", [
-                RASA, "run", "--model", str(self.model), "--enable-api", f"--auth-token={token}",
+                *RASA_SERVER, "run", "--model", str(self.model), "--enable-api",
                 "--interface", host, "--port", str(port), "--endpoints", str(ENDPOINTS),
                 "--credentials", str(ROOT / "credentials.yml"), "--cors", *origins, *self._logging()],
                 f"http://{host}:{port}/status?token={token}", logs)

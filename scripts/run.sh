@@ -62,11 +62,12 @@ pids+=($!)
 wait_for "action server" "http://127.0.0.1:$ACTION_PORT/health" 60
 
 echo "==> Rasa server on :$RASA_PORT (loading the model)"
-.venv/bin/rasa run --model models --enable-api --auth-token="$RASA_AUTH_TOKEN" \
+# production.rasa_server hands RASA_AUTH_TOKEN to Rasa inside the process: not on the command line.
+.venv/bin/python -m production.rasa_server run --model models --enable-api \
   --interface 127.0.0.1 --port "$RASA_PORT" --endpoints endpoints.yml --credentials credentials.yml \
   --cors "http://localhost:$WEB_PORT" "http://127.0.0.1:$WEB_PORT" --logging-config-file privacy/logging.yml &
 pids+=($!)
-wait_for "Rasa server" "http://127.0.0.1:$RASA_PORT/status?token=$RASA_AUTH_TOKEN" 180
+wait_for "Rasa server" "http://127.0.0.1:$RASA_PORT/" 180  # Rasa loads the model before it listens
 
 echo "==> Chat page and advisors' desk on :$WEB_PORT"
 RASA_URL="http://127.0.0.1:$RASA_PORT" .venv/bin/python web/server.py --host 127.0.0.1 --port "$WEB_PORT" &

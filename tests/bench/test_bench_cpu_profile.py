@@ -15,6 +15,7 @@ from bench import load_cpu, load_profile
 @pytest.mark.parametrize("command, group", [
     ("/srv/.venv/bin/python /srv/.venv/bin/rasa run actions --actions actions --port 5056", "action servers"),
     ("/srv/.venv/bin/python /srv/.venv/bin/rasa run --model models --enable-api", "Rasa servers"),
+    ("/srv/.venv/bin/python -m production.rasa_server run --model m.tar.gz --enable-api", "Rasa servers"),
     ("postgres: 15/main: postgres colibri_tracker 127.0.0.1(40112) idle", "PostgreSQL"),
     ("/usr/lib/erlang/erts-13.1.5/bin/beam.smp -W w -MBas ageffcbf", "RabbitMQ"),
     ("/usr/bin/redis-server 127.0.0.1:6379", "Redis"),
@@ -24,6 +25,16 @@ from bench import load_cpu, load_profile
 ])
 def test_processes_are_grouped_by_what_they_are(command: str, group: str) -> None:
     assert load_cpu.group_of(command) == group
+
+
+@pytest.mark.parametrize("flags, expected", [
+    ("fpu sse avx2 avx512f avx512_vnni", "AMD EPYC, AVX-512"), ("fpu sse avx2", "AMD EPYC")])
+def test_the_processor_is_named_with_its_avx512(tmp_path: Path, flags: str, expected: str) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: {flags}\n\n"
+                       f"processor\t: 1\nmodel name\t: AMD EPYC\nflags\t\t: {flags}\n", encoding="utf-8")
+    assert load_cpu.processor(cpuinfo) == expected
+    assert load_cpu.processor(tmp_path / "absent") == "unknown"
 
 
 def test_usage_counts_what_each_group_spent_between_two_snapshots() -> None:

@@ -189,7 +189,10 @@ def test_helm_values_run_two_replicas_on_external_parts() -> None:
     # An action_endpoint from the chart would clash with the one of additionalEndpoints.
     assert rasa["rasa-action-server"]["install"] is False
     assert rasa["rasa-action-server"]["external"]["enabled"] is False
-    assert rasa["command"] == ["rasa"] and "--auth-token=$(RASA_AUTH_TOKEN)" in rasa["args"]
+    # The token comes from the container's environment, through the launcher, not the args.
+    assert rasa["command"] == ["python", "-m", "production.rasa_server"]
+    assert not any("auth-token" in arg for arg in rasa["args"])
+    assert "RASA_AUTH_TOKEN" in {variable["name"] for variable in rasa["extraEnv"]}
     assert "--jwt-secret" not in rasa["args"]
     assert rasa["args"][rasa["args"].index("--endpoints") + 1] == "endpoints.yml"
     assert rasa["args"][rasa["args"].index("--credentials") + 1] == "credentials.yml"
@@ -522,10 +525,14 @@ def test_the_action_server_accepts_its_command_line() -> None:
 
 
 def test_the_rasa_server_accepts_its_command_lines(tmp_path: Path) -> None:
-    """The image's entrypoint (run by bash, as Docker does) and the Helm values' args."""
+    """The image's entrypoint (run by bash, as Docker does) and the Helm values' args, each
+    given RASA_AUTH_TOKEN by the launcher (production.rasa_server), none showing it."""
+    from production.rasa_server import with_token
+
     entrypoint = json_instruction("rasa", "ENTRYPOINT")
-    assert entrypoint[:2] == ["/bin/bash", "-c"] and "exec rasa " in entrypoint[2]
-    script = entrypoint[2].replace("exec rasa ", "exec printf '%s\\0' ")
+    launcher = "exec python -m production.rasa_server "
+    assert entrypoint[:2] == ["/bin/bash", "-c"] and launcher in entrypoint[2]
+    script = entrypoint[2].replace(launcher, "exec printf '%s\\0' ")
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "RASA_AUTH_TOKEN": "t",
            "SHOP_URL": "https://boutique.example"}
     result = subprocess.run([*entrypoint[:2], script, *entrypoint[3:]], env=env,
@@ -533,16 +540,19 @@ def test_the_rasa_server_accepts_its_command_lines(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     docker_args = result.stdout.split("\0")[:-1]
     values = load(RASA_VALUES)
+    assert values["command"] == ["python", "-m", "production.rasa_server"]
     helm_args = [re.sub(r"\$\((\w+)\)", "x", arg) for arg in values["args"]]
-    for argv in (docker_args, helm_args):
-        args = rasa_parser().parse_args(argv)
-        assert args.enable_api and args.auth_token and args.port == PORTS["rasa"], argv
+    for shown in (docker_args, helm_args):
+        assert not any("auth-token" in arg or arg == "t" for arg in shown), shown
+        args = rasa_parser().parse_args(with_token(shown, {"RASA_AUTH_TOKEN": "t"}))
+        assert args.enable_api and args.auth_token == "t" and args.port == PORTS["rasa"], shown
         assert args.model == "models" and args.cors
         assert (ROOT / args.logging_config_file).is_file()
     assert rasa_parser().parse_args(docker_args).endpoints == env_example()["RASA_ENDPOINTS"]
     assert (ROOT / env_example()["RASA_ENDPOINTS"]).resolve() == ENDPOINTS.resolve()
-    unset = subprocess.run([*entrypoint[:2], script, *entrypoint[3:]], env={"PATH": env["PATH"]},
-                           capture_output=True, text=True, timeout=30)
+    # Without the variable the launcher refuses to start an open HTTP API.
+    unset = subprocess.run([sys.executable, "-m", "production.rasa_server", *docker_args], cwd=ROOT,
+                           env={"PATH": env["PATH"]}, capture_output=True, text=True, timeout=30)
     assert unset.returncode != 0 and "RASA_AUTH_TOKEN" in unset.stderr
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from actions import db
 from actions.seed import seed
 from desk import passwords
+from production.deployment import RASA_SERVER
 from simulators import free_port, graph_api, mail_sink
 from simulators.laposte import start_in_thread
 
@@ -205,8 +206,8 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
         actions = start([RASA, "run", "actions", "--actions", "actions", "--port", str(action_port), *masked],
                         logs["actions"])
         wait_until_up(f"http://127.0.0.1:{action_port}/health", actions, logs["actions"], 90)
-        rasa = start([RASA, "run", "--model", str(model), "--port", str(rasa_port), "--enable-api",
-                      f"--auth-token={token}", "--endpoints", str(work / "endpoints.yml"),
+        rasa = start([*RASA_SERVER, "run", "--model", str(model), "--port", str(rasa_port), "--enable-api",
+                      "--endpoints", str(work / "endpoints.yml"),
                       "--credentials", str(ROOT / "credentials.yml"), *masked], logs["rasa"])
         wait_until_up(f"http://127.0.0.1:{rasa_port}/status?token={token}", rasa, logs["rasa"], 240)
         web = start([sys.executable, str(ROOT / "web" / "server.py"), "--port", str(web_port)], logs["web"])
