@@ -7,12 +7,15 @@ file's order, after test_chat_across_servers.py: the last one kills a Rasa serve
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import time
+from typing import Iterator
 
 import pytest
 from chat_helpers import said
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from actions.models import Return, Ticket
@@ -128,6 +131,47 @@ def test_with_redis_down_the_customer_is_told_and_the_log_says_why_then_it_works
     finally:
         production.redis.start()
     assert "Colibri" in said(customer.say("bonjour"))
+
+
+@contextlib.contextmanager
+def tracker_database_closed(production) -> Iterator[None]:
+    """The tracker store's database refuses every connection, its open ones cut, until the end.
+
+    The machine's PostgreSQL serves other databases: this closes only the deployment's own.
+    """
+    database = make_url(production.tracker_url).database
+    admin = create_engine(make_url(production.tracker_url).set(database="postgres"), future=True,
+                          isolation_level="AUTOCOMMIT")
+
+    def allow(allowed: bool) -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS {str(allowed).lower()}'))
+            if not allowed:
+                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": database})
+
+    allow(False)
+    try:
+        yield
+    finally:
+        allow(True)
+        admin.dispose()
+
+
+def test_with_the_tracker_store_down_the_customer_is_told_then_the_conversation_goes_on(production) -> None:
+    customer = production.conversation()
+    assert "CO" in said(customer.say("ou est mon colis ?"))
+    with tracker_database_closed(production):
+        reply = customer.say("c'est la co-100001")
+        assert [message["text"] for message in reply] in ([text] for text in APOLOGIES)
+        assert any("could not handle a message on rest: OperationalError" in line  # one line
+                   for line in production.rasa_logs().splitlines())
+    # Back: the conversation goes on where it was; the message that failed was not recorded.
+    assert "e-mail" in said(customer.say("c'est la co-100001"))
+    answer = said(customer.say("camille.martin@example.fr"))
+    assert "CO100001" in answer and "6A10000000001" in answer
+    assert production.user_texts(customer.sender) == [
+        "ou est mon colis ?", "c'est la co-100001", "camille.martin@example.fr"]
 
 
 def test_with_rabbitmq_down_conversations_go_on_and_their_events_arrive_later(production) -> None:
