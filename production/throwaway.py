@@ -1,15 +1,17 @@
 """Throw-away parts of a deployment started for one run (``bench/load_targets.py``,
 ``tests/production``): free loopback ports, then, once it has stopped, its PostgreSQL
-databases and its RabbitMQ queue removed."""
+databases and its RabbitMQ queue removed; and fresh PostgreSQL databases for the tests
+(``databases``)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Mapping
+import uuid
+from typing import Iterator, List, Mapping
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from production.environment import Ports
 from simulators import free_port
@@ -51,3 +53,25 @@ def delete_queue(env: Mapping[str, str]) -> None:
 
     with contextlib.suppress(Exception):  # the queue may never have been made
         asyncio.run(delete())
+
+
+@contextlib.contextmanager
+def databases(server_url: str, prefix: str, count: int = 1) -> Iterator[List[URL]]:
+    """``count`` new databases ``<prefix>_<random>`` on the PostgreSQL server of ``server_url``,
+    signed in to its database; dropped (connections closed) at the end. Creating them raises
+    SQLAlchemy's error when the server is absent."""
+    server = make_url(server_url)
+    created: List[URL] = []
+    admin = create_engine(server, future=True, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            for _ in range(count):
+                name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+                created.append(server.set(database=name))
+        admin.dispose()
+        yield list(created)
+    finally:
+        admin.dispose()
+        drop_databases(*(url.render_as_string(hide_password=False) for url in created),
+                       login_database=server.database or "postgres")

@@ -8,6 +8,7 @@ skipped with the reason, except under ``CI=true`` where that is a failure.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import uuid
@@ -17,13 +18,13 @@ from typing import Iterator
 import pytest
 from services import require_service
 from shop_policies import write_policies
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from actions import accounts, db
 from actions.desk_models import AdvisorSession
 from actions.seed import seed
+from production import throwaway
 from simulators import free_port, mail_sink
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -32,19 +33,12 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session; its URL."""
-    admin = create_engine(POSTGRES_URL, future=True, isolation_level="AUTOCOMMIT")
-    name = f"colibri_test_{uuid.uuid4().hex[:8]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # noqa: BLE001 - any connection failure means "absent"
-        admin.dispose()
-        require_service(f"PostgreSQL at {POSTGRES_URL}", error)
-    url = make_url(POSTGRES_URL).set(database=name)
-    yield url.render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with contextlib.ExitStack() as stack:
+        try:
+            (url,) = stack.enter_context(throwaway.databases(POSTGRES_URL, "colibri_test"))
+        except Exception as error:  # noqa: BLE001 - any connection failure means "absent"
+            require_service(f"PostgreSQL at {POSTGRES_URL}", error)
+        yield url.render_as_string(hide_password=False)
 
 
 def _fresh_engine(url: str) -> Engine:

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator
 
 import pytest
 from rasa.core.tracker_store import SQLTrackerStore
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
 from actions import db
 from actions.seed import seed
+from production import throwaway
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))  # browser_helpers
 from scripted import fill_shop, fill_tracker  # noqa: E402
@@ -36,22 +35,6 @@ class Stores:
     shop: Engine
 
 
-@contextlib.contextmanager
-def _postgres_databases(server_url: str, count: int) -> Iterator[List]:
-    admin = create_engine(server_url, future=True, isolation_level="AUTOCOMMIT")
-    names = [f"colibri_kpi_{uuid.uuid4().hex[:8]}" for _ in range(count)]
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield [make_url(server_url).set(database=name) for name in names]
-    finally:
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def stores(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stores]:
     """The scripted conversations in a Rasa tracker store; handoffs and ratings in a project database."""
@@ -62,7 +45,7 @@ def stores(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             tracker_url, shop_url = f"sqlite:///{folder / 'tracker.db'}", f"sqlite:///{folder / 'shop.db'}"
         else:
             server = request.getfixturevalue("postgres_server")
-            tracker, shop = stack.enter_context(_postgres_databases(server, 2))
+            tracker, shop = stack.enter_context(throwaway.databases(server, "colibri_kpi", 2))
             fill_tracker(SQLTrackerStore(dialect="postgresql", host=tracker.host, port=tracker.port,
                                          db=tracker.database, username=tracker.username,
                                          password=tracker.password))

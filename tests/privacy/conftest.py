@@ -8,17 +8,17 @@ dropped at the end.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Iterator
 
 import pytest
 from rasa.core.tracker_store import SQLTrackerStore
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import URL, Engine, make_url
 
 from actions import db
 from actions.seed import seed
+from production import throwaway
 
 
 @dataclass
@@ -39,14 +39,8 @@ def _store(url: URL) -> SQLTrackerStore:
 @pytest.fixture(scope="session")
 def tracker_database(postgres_server: str) -> Iterator[URL]:
     """A second throw-away database for Rasa's tracker store; its URL."""
-    admin = create_engine(postgres_server, future=True, isolation_level="AUTOCOMMIT")
-    name = f"colibri_privacy_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(postgres_server).set(database=name)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway.databases(postgres_server, "colibri_privacy") as (url,):
+        yield url
 
 
 def _emptied(store: SQLTrackerStore) -> SQLTrackerStore:
