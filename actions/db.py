@@ -18,6 +18,10 @@ from actions.settings import Settings
 
 _engine: Optional[Engine] = None
 _session_factory: Optional[sessionmaker] = None
+# A PostgreSQL server that accepts the connection but never answers (hung, overloaded, a
+# firewall dropping packets) would hold the action server's event loop for minutes; libpq
+# gives up after this many seconds and the action apologises.
+CONNECT_TIMEOUT_S = 3
 
 
 def make_engine(url: str) -> Engine:
@@ -28,6 +32,8 @@ def make_engine(url: str) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 15}
+    elif parsed.get_backend_name() == "postgresql":
+        kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
     return create_engine(url, **kwargs)
 
 

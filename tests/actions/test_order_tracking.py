@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
+import threading
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
@@ -241,6 +243,32 @@ def test_ticket_numbers_are_unique_and_sequential(shop_db):
 def test_stop_clears_an_unverified_request():
     slots, _ = act(ActionClearOrderRequest(), slots={"order_id": "CO100001", "email": "x@y.fr"})
     assert slots["order_id"] is None and slots["email"] is None and slots["requested_slot"] is None
+
+
+def test_a_database_that_never_answers_gives_an_apology_not_a_hang(shop_db):
+    """A server that accepts the connection and then says nothing (hung PostgreSQL, dropped
+    packets): without a connect timeout libpq would wait for ever."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    port = silent.getsockname()[1]
+    outcome: dict = {}
+
+    def ask() -> None:
+        outcome["result"] = validate(text="CO100001", set_now={"order_id": "CO100001"})
+
+    db.use_engine(db.make_engine(f"postgresql://nobody@127.0.0.1:{port}/shop"))
+    try:
+        worker = threading.Thread(target=ask, daemon=True)
+        worker.start()
+        worker.join(timeout=60)
+    finally:
+        db.use_engine(shop_db)
+        silent.close()
+    assert not worker.is_alive(), "the action is still waiting for the database"
+    slots, messages = outcome["result"]
+    assert responses(messages) == ["utter_service_error"]
+    assert slots == {"requested_slot": None}
 
 
 def test_database_down_gives_an_apology_not_a_stack_trace(shop_db):
