@@ -16,6 +16,7 @@ The SQL tracker store's connections are also checked before use (SQLAlchemy's
 replaced, and the first message after its return is answered. Its engine is made once Rasa
 has set the store up, with Rasa's own settings: Rasa 3.6 drops them (``SQL_POOL_SIZE``,
 ``SQL_MAX_OVERFLOW``, ``POSTGRESQL_SCHEMA``) when ``login_db`` is set, as in production.
+On PostgreSQL a connection gives up after ``CONNECT_TIMEOUT_S`` (libpq's ``connect_timeout``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ import sqlalchemy as sa
 from rasa.core import tracker_store
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from sqlalchemy.orm import sessionmaker
+
+# A PostgreSQL that accepts connections and never answers would hold the Rasa server's
+# event loop (every conversation) until the kernel gives up, minutes later.
+CONNECT_TIMEOUT_S = 3
 
 
 def _raise_retrieve_error(self: FailSafeTrackerStore, error: Exception) -> None:
@@ -41,8 +46,11 @@ def _checked_engine(rasa_init: Any) -> Any:
     def init(self: SQLTrackerStore, *args: Any, **kwargs: Any) -> None:
         rasa_init(self, *args, **kwargs)
         url = self.engine.url
+        kwargs = tracker_store.create_engine_kwargs(url)
+        if url.get_backend_name() == "postgresql":
+            kwargs["connect_args"] = {**kwargs.get("connect_args", {}), "connect_timeout": CONNECT_TIMEOUT_S}
         self.engine.dispose()
-        self.engine = sa.create_engine(url, **tracker_store.create_engine_kwargs(url), pool_pre_ping=True)
+        self.engine = sa.create_engine(url, **kwargs, pool_pre_ping=True)
         self.sessionmaker = sessionmaker(bind=self.engine)
 
     init.colibri_checked = True  # type: ignore[attr-defined]

@@ -4,8 +4,12 @@ Rasa's own wrapper would start the conversation again from nothing."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 import sqlite3
+import threading
 from pathlib import Path
+from typing import Dict, List, Tuple
 
 import pytest
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
@@ -78,3 +82,72 @@ def test_with_login_db_rasas_pool_settings_are_kept(postgres_server: str, monkey
         with store.engine.begin() as conn:
             conn.execute(text("DELETE FROM events WHERE sender_id = 'failures-login-db'"))
         store.engine.dispose()
+
+
+class SwitchablePostgres:
+    """A TCP relay to PostgreSQL that can go silent: new connections are then accepted and
+    never answered, as a hung server or a firewall dropping packets would."""
+
+    def __init__(self, target: Tuple[str, int]) -> None:
+        self.target, self.silent = target, False
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.held: List[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.silent:
+                self.held.append(client)
+                continue
+            server = socket.create_connection(self.target)
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        self.listener.close()
+        for held in self.held:
+            held.close()
+
+
+@pytest.mark.postgres
+def test_a_postgresql_that_never_answers_is_an_error_within_seconds(postgres_server: str) -> None:
+    """Without libpq's connect_timeout the retrieve would wait until the kernel gives up."""
+    url = make_url(postgres_server)
+    relay = SwitchablePostgres((url.host, url.port or 5432))
+    store = FailSafeTrackerStore(SQLTrackerStore(
+        Domain.empty(), dialect="postgresql", host="127.0.0.1", port=relay.port, db=url.database,
+        username=url.username))
+    outcome: Dict[str, BaseException] = {}
+
+    def retrieve() -> None:
+        try:
+            asyncio.run(store.retrieve("failures-silent"))
+        except BaseException as error:  # noqa: BLE001 - kept for the assertion
+            outcome["error"] = error
+
+    try:
+        assert asyncio.run(store.retrieve("failures-silent")) is None  # reachable: a new conversation
+        relay.silent = True
+        store._tracker_store.engine.dispose()  # the next read needs a new connection
+        worker = threading.Thread(target=retrieve, daemon=True)
+        worker.start()
+        worker.join(timeout=60)
+        assert not worker.is_alive(), "the Rasa server would still be waiting for PostgreSQL"
+        assert isinstance(outcome.get("error"), OperationalError)
+        assert "timeout" in str(outcome["error"]).lower()
+    finally:
+        relay.close()
+        store._tracker_store.engine.dispose()
