@@ -11,6 +11,9 @@
   validation, cancelled when the return is registered; ``action_remind_return`` checks
   again before writing (opt-out, Messenger's 24-hour window, return made meanwhile). If
   the return form is still open, the reminder is followed by its pending question.
+  Each reminder is also recorded in the shop's database (``pending_reminders``): if the
+  Rasa server that holds it is gone when it is due, a web server sends it
+  (``proactive.reminders``), and it is never sent twice.
 
 Messenger only lets a page write within 24 hours of the customer's last message,
 unless a message tag applies; no tag covers a satisfaction question or a reminder to
@@ -29,13 +32,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ReminderCancelled, ReminderScheduled, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions import form_input, returns, shop, wording
 from actions.db import session_scope
 from actions.guard import apologise_on_failure, external_only
 from actions.models import Order
-from actions.outreach_models import CustomerConversation, NotificationOptOut
+from actions.outreach_models import CustomerConversation, NotificationOptOut, PendingReminder
 from actions.settings import number_from_env
 
 logger = logging.getLogger(__name__)
@@ -112,16 +116,57 @@ def _customer_of_conversation(tracker: Tracker) -> Optional[int]:
 
 
 def schedule_return_reminder(tracker: Tracker) -> Dict[str, Any]:
-    """The reminder of this conversation's unfinished return (rescheduling replaces it)."""
-    entities = [{"entity": "order_id", "value": tracker.get_slot("order_id")}] \
-        if tracker.get_slot("order_id") else []
+    """The reminder of this conversation's unfinished return (rescheduling replaces it).
+
+    Rasa keeps it in the memory of this Rasa server; it is also recorded in the shop's
+    database, where ``proactive.reminders`` finds it if that server is gone when it is due.
+    """
+    number = tracker.get_slot("order_id")
+    delay = timedelta(seconds=return_reminder_delay())
+    _keep(tracker.sender_id, "recorded", lambda session: _record_reminder(
+        session, tracker.sender_id, number, datetime.utcnow() + delay))
+    entities = [{"entity": "order_id", "value": number}] if number else []
     return ReminderScheduled(
-        REMINDER_INTENT, datetime.now() + timedelta(seconds=return_reminder_delay()),
+        REMINDER_INTENT, datetime.now() + delay,
         entities=entities, name=_reminder_name(tracker), kill_on_user_message=False)
 
 
 def cancel_return_reminder(tracker: Tracker) -> Dict[str, Any]:
+    _keep(tracker.sender_id, "cancelled", lambda session: session.execute(
+        delete(PendingReminder).where(PendingReminder.conversation_id == tracker.sender_id)))
     return ReminderCancelled(name=_reminder_name(tracker))
+
+
+def _record_reminder(session: Any, conversation: str, number: Optional[str], due_at: datetime) -> None:
+    row = session.get(PendingReminder, conversation)
+    if row is None:
+        row = PendingReminder(conversation_id=conversation)
+        session.add(row)
+    row.order_number, row.due_at, row.claimed_at, row.sent_at = number, due_at, None, None
+
+
+def _keep(conversation: str, what: str, change: Any) -> None:
+    """Writes a reminder's change; without the database, Rasa's own reminder still works."""
+    try:
+        with session_scope() as session:
+            change(session)
+    except SQLAlchemyError as error:
+        logger.warning("return reminder of %s not %s in the database (Rasa's memory only): %s",
+                       conversation, what, type(error).__name__)
+
+
+def first_to_send_reminder(conversation: str) -> bool:
+    """Whether this run of the reminder is the one to speak: Rasa's scheduler and a web
+    server's sweep may both fire it; the first marks it sent. A reminder recorded nowhere
+    (the database was down when it was scheduled) is sent."""
+    with session_scope() as session:
+        if session.get(PendingReminder, conversation) is None:
+            return True
+        marked = session.execute(update(PendingReminder)
+                                 .where(PendingReminder.conversation_id == conversation,
+                                        PendingReminder.sent_at.is_(None))
+                                 .values(sent_at=datetime.utcnow())).rowcount
+        return marked == 1
 
 
 def _reminder_name(tracker: Tracker) -> str:
@@ -179,6 +224,9 @@ class ActionRemindReturn(Action):
     @external_only("return reminder")  # only Rasa's scheduler reminds
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[str, Any]]:
+        if not first_to_send_reminder(tracker.sender_id):
+            logger.info("return reminder not sent: already_sent")
+            return []
         number = form_input.entity(tracker, "order_id")
         why_not = self._why_not(tracker, number)
         if why_not:
@@ -189,8 +237,10 @@ class ActionRemindReturn(Action):
             return []
         if number:
             dispatcher.utter_message(response="utter_return_reminder_order", order_id=number)
-        else:
-            dispatcher.utter_message(response="utter_return_reminder")
+            # « oui » takes the return up again for this order (the slot is not filled from
+            # a reminder's entity: see domain.yml).
+            return [SlotSet("awaiting_confirmation", "return_reminder"), SlotSet("order_id", number)]
+        dispatcher.utter_message(response="utter_return_reminder")
         return [SlotSet("awaiting_confirmation", "return_reminder")]
 
     @staticmethod

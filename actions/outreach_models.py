@@ -5,6 +5,7 @@
 - ``NotificationOptOut``: customers who said « stop » to Colibri's own messages.
 - ``ProactiveMessage``: each message the shop asked Colibri to send, sent or skipped
   and why (the same order is never notified twice).
+- ``PendingReminder``: the return reminder of a conversation, until it is sent or cancelled.
 
 Dates are naive UTC. ``actions.seed`` creates these tables once this module is imported.
 """
@@ -54,3 +55,16 @@ class ProactiveMessage(Base):
     status = Column(String(10), nullable=False)  # sent | skipped | failed
     reason = Column(String(60))  # why skipped or failed
     created_at = Column(DateTime, nullable=False)
+
+
+class PendingReminder(Base):
+    """A return reminder Rasa scheduled, kept here so that it is sent even when the Rasa
+    server holding it in memory is gone (``proactive.reminders``)."""
+
+    __tablename__ = "pending_reminders"
+
+    conversation_id = Column(String(255), primary_key=True)  # one reminder per conversation, as in Rasa
+    order_number = Column(String(20))
+    due_at = Column(DateTime, nullable=False, index=True)
+    claimed_at = Column(DateTime)  # a web server asked Rasa to send it (its server was gone)
+    sent_at = Column(DateTime)  # action_remind_return ran for it: never twice

@@ -1,7 +1,8 @@
 """What forgetting conversations does, table by table; the same for retention and erasure.
 
 - Rasa's ``events``: deleted.
-- ``customer_conversations``, ``link_requests``, ``proactive_messages``: deleted.
+- ``customer_conversations``, ``link_requests``, ``proactive_messages``, ``pending_reminders``:
+  deleted.
 - ``tickets``: kept as the service's record (number, kind, reason, status, channel, dates,
   advisor) without anything personal: transcript ``[]``, e-mail, phone, question and order
   number emptied, conversation id replaced by a random alias (``anonyme-…``).
@@ -23,13 +24,13 @@ from sqlalchemy.orm import Session
 from actions.account_models import LinkRequest
 from actions.desk_models import Handoff
 from actions.models import Ticket
-from actions.outreach_models import CustomerConversation, ProactiveMessage
+from actions.outreach_models import CustomerConversation, PendingReminder, ProactiveMessage
 from actions.survey_models import SatisfactionRating
 from trainers.tracker_source import EVENTS
 
 ALIAS_PREFIX = "anonyme-"
 CHUNK = 500  # ids per IN (...): SQLite's and the drivers' limits stay far away
-DELETED = (CustomerConversation, LinkRequest, ProactiveMessage)
+DELETED = (CustomerConversation, LinkRequest, ProactiveMessage, PendingReminder)
 CLEARED: Dict[Any, Dict[str, Any]] = {
     Ticket: {"transcript": "[]", "email": None, "phone": None, "question": None, "order_number": None},
     Handoff: {"summary": "{}"},
@@ -43,6 +44,7 @@ DATED = {
     CustomerConversation: CustomerConversation.last_seen,
     LinkRequest: LinkRequest.created_at,
     ProactiveMessage: ProactiveMessage.created_at,
+    PendingReminder: PendingReminder.due_at,
 }
 
 

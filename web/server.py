@@ -44,6 +44,7 @@ if str(ROOT) not in sys.path:  # run as a script: the desk and actions packages 
 from desk import sweeper  # noqa: E402
 from desk.api import MAX_BODY, DeskApi, Reply  # noqa: E402
 from privacy import log_masking  # noqa: E402
+from proactive import reminders  # noqa: E402
 from proactive.endpoint import ProactiveEndpoint  # noqa: E402
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -252,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     secure = os.environ.get("DESK_SECURE_COOKIE", "") == "1"
     desk = DeskApi(secure_cookie=secure)
     sweeper.start(desk.rasa)  # waiting customers go back to Colibri when no advisor is around
+    reminders.start(desk.rasa)  # return reminders whose Rasa server is gone are sent all the same
     internal_origin = origin_from_url(os.environ.get("RASA_URL", ""))  # None if unset or unusable
     attributes = {"rasa_public_origin": rasa_origin, "rasa_origin": internal_origin, "desk": desk,
                   "proactive": ProactiveEndpoint()}

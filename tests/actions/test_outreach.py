@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from tracker_helpers import events_of, make_tracker, responses
 from tracker_helpers import slots_in as slots
 
-from actions import outreach
+from actions import db, outreach
 from actions.outreach import (
     ActionAskDeliveryFeedback,
     ActionRemindReturn,
@@ -19,7 +19,7 @@ from actions.outreach import (
     remember_conversation,
     within_messaging_window,
 )
-from actions.outreach_models import CustomerConversation, NotificationOptOut
+from actions.outreach_models import CustomerConversation, NotificationOptOut, PendingReminder
 
 HOUR = 3600.0
 
@@ -103,7 +103,7 @@ def test_reminder_recalls_the_unfinished_return(shop_db):
     history = [user(time.time() - 60, channel="rest")]
     events, messages = remind(history=history)
     assert responses(messages) == ["utter_return_reminder_order"] and messages[0]["order_id"] == "CO100002"
-    assert slots(events) == {"awaiting_confirmation": "return_reminder"}
+    assert slots(events) == {"awaiting_confirmation": "return_reminder", "order_id": "CO100002"}
 
 
 def test_a_typed_reminder_is_not_obeyed(shop_db):
@@ -137,7 +137,39 @@ def test_no_reminder_on_messenger_a_day_later(shop_db):
     assert responses(messages) == ["utter_return_reminder_order"]
 
 
-def test_reminders_are_named_per_conversation_and_delayed_as_configured(monkeypatch):
+def test_a_reminder_is_recorded_for_the_other_servers_and_spoken_once(shop_db):
+    """Rasa's scheduler and a web server's sweep (proactive.reminders) may both fire it."""
+    tracker = make_tracker(sender="conv-r1", slots={"order_id": "CO100002"})
+    outreach.schedule_return_reminder(tracker)
+    (row,) = rows(shop_db, PendingReminder)
+    assert (row.conversation_id, row.order_number, row.sent_at) == ("conv-r1", "CO100002", None)
+    history = [user(time.time() - 60, channel="rest")]
+    _, first = remind(history=history, sender="conv-r1")
+    _, second = remind(history=history, sender="conv-r1")
+    assert responses(first) == ["utter_return_reminder_order"] and second == []
+    outreach.schedule_return_reminder(tracker)  # the customer went on with the return: a new reminder
+    assert rows(shop_db, PendingReminder)[0].sent_at is None
+    outreach.cancel_return_reminder(tracker)  # registered, or « stop »
+    assert rows(shop_db, PendingReminder) == []
+
+
+def test_a_reminder_recorded_nowhere_is_still_spoken(shop_db):
+    """Scheduled while the database was down: Rasa's own reminder must not be silenced."""
+    _, messages = remind(history=[user(time.time() - 60, channel="rest")], sender="conv-r2")
+    assert responses(messages) == ["utter_return_reminder_order"]
+
+
+def test_without_the_database_the_reminder_is_still_scheduled(shop_db):
+    db.use_engine(db.make_engine("postgresql://nobody@127.0.0.1:1/none"))  # nothing listens there
+    try:
+        reminder = outreach.schedule_return_reminder(make_tracker(sender="conv-r3"))
+        cancelled = outreach.cancel_return_reminder(make_tracker(sender="conv-r3"))
+    finally:
+        db.use_engine(shop_db)
+    assert reminder["event"] == "reminder" and cancelled["event"] == "cancel_reminder"
+
+
+def test_reminders_are_named_per_conversation_and_delayed_as_configured(monkeypatch, shop_db):
     monkeypatch.setenv("RETURN_REMINDER_AFTER", "90")
     reminder = outreach.schedule_return_reminder(make_tracker(sender="abc", slots={"order_id": "CO100002"}))
     assert reminder["name"] == "return-reminder-abc" and reminder["intent"] == "EXTERNAL_return_reminder"

@@ -14,8 +14,9 @@ its models. Ages are days before ``NOW``; the retention tests keep 365 days.
 - ``gone-old`` (no events left, ticket 400 days old) and ``gone-recent`` (no events, rating
   5 days old): rows whose conversation the tracker store does not have.
 
-Plus, with no conversation: a skipped delivery notice to Camille 400 days ago and one to Emma
-2 days ago; Camille's opt-out of Colibri's messages.
+Return reminders are recorded for ``web-old-camille`` (sent), ``web-recent-camille`` and
+``rest-recent-lucas``. Plus, with no conversation: a skipped delivery notice to Camille 400
+days ago and one to Emma 2 days ago; Camille's opt-out of Colibri's messages.
 """
 
 from __future__ import annotations
@@ -37,7 +38,14 @@ from actions.account_models import LinkRequest
 from actions.accounts import hash_email
 from actions.desk_models import CLOSED, Handoff
 from actions.models import Customer, Ticket
-from actions.outreach_models import SENT, SKIPPED, CustomerConversation, NotificationOptOut, ProactiveMessage
+from actions.outreach_models import (
+    SENT,
+    SKIPPED,
+    CustomerConversation,
+    NotificationOptOut,
+    PendingReminder,
+    ProactiveMessage,
+)
 from actions.survey_models import SatisfactionRating
 
 NOW = time.time()
@@ -148,4 +156,9 @@ def fill_shop(engine: Engine) -> None:
             ProactiveMessage(kind="order_delivered", order_number="CO100006", customer_id=emma,
                              status=SKIPPED, reason="no_conversation", created_at=utc(ago(2))),
             NotificationOptOut(customer_id=camille, created_at=utc(ago(390))),
+            PendingReminder(conversation_id="web-old-camille", order_number="CO100002",
+                            due_at=utc(ago(399)), sent_at=utc(ago(399))),
+            PendingReminder(conversation_id="web-recent-camille", order_number="CO100002",
+                            due_at=utc(ago(9))),
+            PendingReminder(conversation_id="rest-recent-lucas", due_at=utc(ago(2))),
         ])

@@ -82,7 +82,7 @@ def test_retention_forgets_old_conversations_and_keeps_the_rest(world: Stores) -
 
     assert report.conversations == ["fb-old-anonymous", "gone-old", "web-old-camille"]
     assert report.deleted == {"events": old_events(before, OLD_SENDERS), "customer_conversations": 1,
-                              "link_requests": 1, "proactive_messages": 2}
+                              "link_requests": 1, "proactive_messages": 2, "pending_reminders": 1}
     assert report.anonymised == {"tickets": 2, "handoffs": 1, "satisfaction_ratings": 2}
     assert set(events_per_sender(world)) == RECENT_SENDERS  # web-mixed: its old session too
     mixed = asyncio.run(world.tracker.retrieve_full_tracker("web-mixed"))
@@ -151,7 +151,7 @@ def test_erasure_by_email_removes_everything_about_the_customer(world: Stores) -
     assert report.conversations == sorted(camilles)
     assert report.deleted == {"events": old_events(before, camilles), "customer_conversations": 2,
                               "link_requests": 1, "proactive_messages": 2, "satisfaction_ratings": 2,
-                              "handoffs": 1, "notification_optouts": 1}
+                              "handoffs": 1, "notification_optouts": 1, "pending_reminders": 2}
     assert report.anonymised == {"tickets": 2}
     assert report.kept_counts == {"customers": 1, "orders": 3, "returns": 0}
     assert set(report.kept) == {"customers", "orders, order_items, returns", "tickets", "logs"}

@@ -62,15 +62,21 @@ class Production:
 
     def user_texts(self, sender: str) -> List[str]:
         """The customer's messages as the tracker store in PostgreSQL holds them, in order."""
+        return self._texts(sender, "user")
+
+    def bot_texts(self, sender: str) -> List[str]:
+        """Colibri's messages as the tracker store in PostgreSQL holds them, in order."""
+        return self._texts(sender, "bot")
+
+    def _texts(self, sender: str, type_name: str) -> List[str]:
         engine = create_engine(self.tracker_url, future=True)
         try:
             with engine.connect() as conn:
-                query = text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' "
-                             "ORDER BY id")
-                rows = conn.execute(query, {"s": sender}).scalars().all()
+                query = text("SELECT data FROM events WHERE sender_id = :s AND type_name = :t ORDER BY id")
+                rows = conn.execute(query, {"s": sender, "t": type_name}).scalars().all()
         finally:
             engine.dispose()
-        return [json.loads(row)["text"] for row in rows]
+        return [json.loads(row).get("text") or "" for row in rows]
 
     def published_senders(self) -> List[str]:
         """Sender ids of the events RabbitMQ received on the deployment's queue (consumed)."""
@@ -137,7 +143,9 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
         "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(lock_store.port), "SOCKETIO_REDIS_URL": lock_store.url,
         "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{shop_database.port}/colibri_shop",
         "CARRIER_API_URL": carrier_url, "CARRIER_API_KEY": "prod-key", "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(smtp.port)})
+        "SMTP_PORT": str(smtp.port),
+        # A return left open is recalled after 5 s; a reminder still unsent 2 s later is lost.
+        "RETURN_REMINDER_AFTER": "5", "RETURN_REMINDER_GRACE": "2", "RETURN_REMINDER_SWEEP_EVERY": "1"})
     deployment = Deployment(env, state, model, ports)
     try:
         deployment.start()

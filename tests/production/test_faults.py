@@ -194,12 +194,26 @@ def test_with_rabbitmq_down_conversations_go_on_and_their_events_arrive_later(pr
 
 
 def test_a_rasa_server_killed_mid_conversation_the_other_one_goes_on_with_its_history(production) -> None:
-    customer = production.conversation()
+    """The history is in PostgreSQL; the return reminder the killed server held in memory is
+    sent all the same, once (the web server's sweep, proactive/reminders.py, through rasa-2)."""
+    customer, returner = production.conversation(), production.conversation()
     first = production.server_url("rasa-1")
     assert "CO" in said(customer.say("ou est mon colis ?", url=first))
     assert "e-mail" in said(customer.say("c'est la co-100001", url=first))
+    said(returner.say("je voudrais retourner un article", url=first))
+    assert "e-mail" in said(returner.say("c'est la commande CO100002", url=first))  # reminder in 5 s
     production.deployment.processes["rasa-1"].kill()
     answer = said(customer.say("camille.martin@example.fr"))  # through nginx: rasa-2 only
     assert "CO100001" in answer and "6A10000000001" in answer
     assert production.user_texts(customer.sender) == [
         "ou est mon colis ?", "c'est la co-100001", "camille.martin@example.fr"]
+
+    def reminders() -> list:  # « Votre retour n'est pas terminé… », « … on le termine ? »
+        said_to_returner = production.bot_texts(returner.sender)
+        return [text for text in said_to_returner if "retour" in text and "termin" in text]
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not reminders():
+        time.sleep(0.5)
+    time.sleep(3)  # time enough for more sweeps, which must not speak again
+    assert len(reminders()) == 1, " | ".join(production.bot_texts(returner.sender))
