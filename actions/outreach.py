@@ -35,7 +35,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions import form_input, returns, shop, wording
+from actions import form_input, normalise, returns, shop, wording
 from actions.db import session_scope
 from actions.guard import apologise_on_failure, external_only
 from actions.models import Order
@@ -124,7 +124,7 @@ def schedule_return_reminder(tracker: Tracker) -> Dict[str, Any]:
     number = tracker.get_slot("order_id")
     delay = timedelta(seconds=return_reminder_delay())
     _keep(tracker.sender_id, "recorded", lambda session: _record_reminder(
-        session, tracker.sender_id, number, datetime.utcnow() + delay))
+        session, tracker.sender_id, normalise.order_id(number), datetime.utcnow() + delay))
     entities = [{"entity": "order_id", "value": number}] if number else []
     return ReminderScheduled(
         REMINDER_INTENT, datetime.now() + delay,
@@ -150,8 +150,8 @@ def _keep(conversation: str, what: str, change: Any) -> None:
     try:
         with session_scope() as session:
             change(session)
-    except SQLAlchemyError as error:
-        logger.warning("return reminder of %s not %s in the database (Rasa's memory only): %s",
+    except (SQLAlchemyError, ValueError) as error:  # ValueError: PostgreSQL refuses a NUL in the id
+        logger.warning("return reminder of %r not %s in the database (Rasa's memory only): %s",
                        conversation, what, type(error).__name__)
 
 

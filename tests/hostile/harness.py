@@ -273,6 +273,8 @@ def _order_exists(rows: Rows, number: Any) -> bool:
 def bad_rows(table: str, old: Optional[dict], new: Optional[dict], rows: Rows, sender: str) -> List[str]:
     """What is wrong with one changed row (``rows``: the database after the action)."""
     if new is None:
+        if table == "pending_reminders" and old is not None and old["conversation_id"] == sender:
+            return []  # the conversation's own return reminder, cancelled
         return [f"{table}: a row was deleted: {old!r:.200}"]
     problems: List[str] = []
 
@@ -325,6 +327,10 @@ def bad_rows(table: str, old: Optional[dict], new: Optional[dict], rows: Rows, s
         check(new["purpose"] in ("unlock", "reset"), "purpose")
     elif table == "account_links":
         check(old is None and (new["customer_id"],) in rows["customers"], "link")
+    elif table == "pending_reminders":
+        check(new["conversation_id"] == sender, "conversation id")
+        check(new["order_number"] is None or normalise.order_id(new["order_number"]) == new["order_number"],
+              "order number")
     elif table in ("customer_conversations", "notification_optouts"):
         check((new["customer_id"],) in rows["customers"], "customer")
         if table == "customer_conversations":
@@ -342,17 +348,19 @@ OWNERS = {"CO100001": "camille.martin@example.fr", "CO100002": "camille.martin@e
           "CO100007": "emma.petit@example.fr", "CO100008": "emma.petit@example.fr"}
 IDENTITY = {"customer_conversations"}  # a verified order links the conversation to its customer
 HANDOFF = {"tickets", "handoffs"}  # too many failed checks: the advisors' queue
+REMINDER = {"pending_reminders"}  # the return reminder: recorded, cancelled, marked sent
 WRITES = {  # the tables each action exists to write; every other action writes nothing
     **{f"validate_{form}": IDENTITY for form in
-       ("order_tracking_form", "cancel_order_form", "refund_form", "return_form", "change_address_form")},
+       ("order_tracking_form", "cancel_order_form", "refund_form", "change_address_form")},
+    "validate_return_form": IDENTITY | REMINDER, "action_remind_return": REMINDER,
     "action_track_order": HANDOFF, "action_prepare_cancellation": HANDOFF,
     "action_refund_status": HANDOFF, "action_prepare_address_change": HANDOFF,
-    "action_register_return": HANDOFF | {"returns"},
+    "action_register_return": HANDOFF | {"returns"} | REMINDER,
     "action_cancel_order": {"orders"}, "action_change_address": {"orders"},
     "action_open_investigation": {"tickets"}, "action_handoff": HANDOFF,
     "action_record_rating": {"satisfaction_ratings"},
     "action_save_satisfaction_comment": {"satisfaction_ratings"},
-    "action_stop_notifications": {"notification_optouts"},
+    "action_stop_notifications": {"notification_optouts"} | REMINDER,
     "action_send_account_link": {"link_requests", "account_links"},
     "action_create_callback": {"tickets"}, "action_create_email_ticket": {"tickets"},
 }
