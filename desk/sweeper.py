@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from actions.db import session_scope
 from actions.desk_models import CLOSED, WAITING, AdvisorSession, Handoff
 from actions.settings import number_from_env
+from desk import periodic
 from desk.rasa_api import NO_ADVISOR_INTENT, RasaApi, RasaUnavailable
 
 logger = logging.getLogger(__name__)
@@ -67,15 +68,4 @@ def release_abandoned(rasa: RasaApi, now: Optional[datetime] = None) -> List[str
 
 def start(rasa: RasaApi) -> threading.Event:
     """Sweeps in a daemon thread; set the returned event to stop it."""
-    every = number_from_env("DESK_SWEEP_EVERY", os.environ.get("DESK_SWEEP_EVERY"), 30.0, 0.2, 3600.0)
-    stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.wait(every):
-            try:
-                release_abandoned(rasa)
-            except Exception:  # noqa: BLE001 - a sweep must never kill the thread
-                logger.exception("desk sweep failed")
-
-    threading.Thread(target=loop, name="desk-sweeper", daemon=True).start()
-    return stop
+    return periodic.start("desk-sweeper", "DESK_SWEEP_EVERY", 30.0, lambda: release_abandoned(rasa))

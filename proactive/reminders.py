@@ -24,6 +24,7 @@ from actions.db import session_scope
 from actions.outreach import REMINDER_INTENT
 from actions.outreach_models import PendingReminder
 from actions.settings import number_from_env
+from desk import periodic
 from desk.rasa_api import RasaApi, RasaUnavailable
 
 logger = logging.getLogger(__name__)
@@ -65,16 +66,4 @@ def send_lost(rasa: RasaApi, now: Optional[datetime] = None) -> List[str]:
 
 def start(rasa: RasaApi) -> threading.Event:
     """Sweeps in a daemon thread; set the returned event to stop it."""
-    every = number_from_env("RETURN_REMINDER_SWEEP_EVERY", os.environ.get("RETURN_REMINDER_SWEEP_EVERY"),
-                            30.0, 0.2, 3600.0)
-    stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.wait(every):
-            try:
-                send_lost(rasa)
-            except Exception:  # noqa: BLE001 - a sweep must never kill the thread
-                logger.exception("return reminder sweep failed")
-
-    threading.Thread(target=loop, name="reminder-sweeper", daemon=True).start()
-    return stop
+    return periodic.start("reminder-sweeper", "RETURN_REMINDER_SWEEP_EVERY", 30.0, lambda: send_lost(rasa))
