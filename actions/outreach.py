@@ -160,13 +160,11 @@ def first_to_send_reminder(conversation: str) -> bool:
     server's sweep may both fire it; the first marks it sent. A reminder recorded nowhere
     (the database was down when it was scheduled) is sent."""
     with session_scope() as session:
-        if session.get(PendingReminder, conversation) is None:
-            return True
         marked = session.execute(update(PendingReminder)
                                  .where(PendingReminder.conversation_id == conversation,
                                         PendingReminder.sent_at.is_(None))
                                  .values(sent_at=datetime.utcnow())).rowcount
-        return marked == 1
+        return marked == 1 or session.get(PendingReminder, conversation) is None
 
 
 def _reminder_name(tracker: Tracker) -> str:

@@ -29,9 +29,7 @@ from rasa.core import tracker_store
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from sqlalchemy.orm import sessionmaker
 
-# A PostgreSQL that accepts connections and never answers would hold the Rasa server's
-# event loop (every conversation) until the kernel gives up, minutes later.
-CONNECT_TIMEOUT_S = 3
+from actions.db import CONNECT_TIMEOUT_S
 
 
 def _raise_retrieve_error(self: FailSafeTrackerStore, error: Exception) -> None:
@@ -47,7 +45,7 @@ def _checked_engine(rasa_init: Any) -> Any:
         rasa_init(self, *args, **kwargs)
         url = self.engine.url
         kwargs = tracker_store.create_engine_kwargs(url)
-        if url.get_backend_name() == "postgresql":
+        if url.get_backend_name() == "postgresql":  # a hung server would freeze every conversation
             kwargs["connect_args"] = {**kwargs.get("connect_args", {}), "connect_timeout": CONNECT_TIMEOUT_S}
         self.engine.dispose()
         self.engine = sa.create_engine(url, **kwargs, pool_pre_ping=True)
